@@ -1,0 +1,52 @@
+"""Logging for one run: a coloured console on stderr and a plain log file with every level."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+LOGGER_NAME = "connector_packager"
+LOG_FILE_NAME = "packaging_log.txt"
+FILE_FORMAT = "%(asctime)s [%(levelname)s] | %(message)s"
+
+
+def _console_handler(verbose: bool) -> logging.Handler:
+    import colorlog
+
+    stream = sys.stderr
+    handler = logging.StreamHandler(stream)
+    # colorlog leaves colour out when NO_COLOR is set or stderr is not a terminal, and forces it with FORCE_COLOR.
+    handler.setFormatter(colorlog.ColoredFormatter("%(log_color)s%(message)s", stream=stream,
+                                                   log_colors={"DEBUG": "cyan", "WARNING": "yellow",
+                                                               "ERROR": "red", "CRITICAL": "bold_red"}))
+    handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    return handler
+
+
+@contextmanager
+def run_logging(log_dir: Path | None, verbose: bool) -> Iterator[logging.Logger]:
+    """Attach the run's handlers to the project logger, and take them off again afterwards.
+
+    Handlers are built per run (not at import) because click's test runner
+    swaps the standard streams between invocations.
+    """
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    handlers = [_console_handler(verbose)]
+    if log_dir is not None:
+        file_handler = logging.FileHandler(log_dir / LOG_FILE_NAME, mode="w", encoding="utf-8")
+        file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
+        file_handler.setLevel(logging.DEBUG)
+        handlers.append(file_handler)
+    for handler in handlers:
+        logger.addHandler(handler)
+    try:
+        yield logger
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()

@@ -1,0 +1,68 @@
+"""Turning a checked connector into a .taco in the destination folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from connector_packager.connector import Report
+from connector_packager.errors import PackagerError, UsageProblem
+from connector_packager.min_version import minimum_tableau_version
+from connector_packager.stamp import StampError, stamp_min_version
+from connector_packager.taco import write_taco
+
+log = logging.getLogger("connector_packager")
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (existing or not) is ``folder`` or lies below it, links resolved."""
+    real_path, real_folder = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real_path, real_folder]) == real_folder
+
+
+def check_destination(dest: Path, input_dir: Path) -> None:
+    """Refuse destinations that are files or lie inside the connector folder (which is never written)."""
+    if dest.exists() and not dest.is_dir():
+        raise UsageProblem(f"--dest {dest} is a file, not a folder")
+    if input_dir.is_dir() and is_inside(dest, input_dir):
+        raise UsageProblem(f"--dest {dest} is inside the connector folder {input_dir}, which is never written to",
+                           hint="choose a destination folder outside the connector folder")
+
+
+def taco_entries(report: Report) -> list[tuple[str, bytes]]:
+    """(archive name, bytes) for every file, manifest.xml stamped with the minimum Tableau version."""
+    if report.min_version is None:  # a forced package of a connector that failed validation
+        try:
+            report.min_version, report.min_version_reasons = minimum_tableau_version(report)
+        except (AssertionError, ValueError) as exc:
+            raise PackagerError(f"cannot work out the minimum Tableau version: {exc}") from None
+    entries = []
+    for file in report.files:
+        data = file.data
+        if file.kind == "manifest":
+            try:
+                data = stamp_min_version(data, report.min_version)
+            except StampError as exc:
+                raise PackagerError(str(exc)) from None
+        entries.append((file.name, data))
+    return entries
+
+
+def package(report: Report, dest: Path) -> Path:
+    """Write ``<class>-v<plugin-version>.taco`` into ``dest`` (created if missing) and return its path."""
+    name = report.taco_name
+    manifest = report.manifest
+    if name is None or manifest is None or manifest.tree is None:
+        raise PackagerError("cannot package: the connector's class, plugin-version or manifest could not be read")
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise PackagerError(f"cannot package: {name!r} is not a safe file name")
+    entries = taco_entries(report)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PackagerError(f"cannot create the destination folder {dest}: {exc.strerror or exc}") from None
+    target = dest / name
+    log.debug("Writing %s with %d entries", target, len(entries) + 2)
+    write_taco(target, entries)
+    return target

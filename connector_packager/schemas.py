@@ -1,0 +1,60 @@
+"""The bundled XSDs: which file type uses which schema, and validating against them.
+
+Schemas are built once per process (building one costs tens of milliseconds)
+and read with importlib.resources, so an installed wheel finds them too.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import xmlschema
+    from lxml import etree
+
+#: File type (the tag of the referencing element) -> schema file in ``connector_packager.xsd``.
+XSD_FOR_TYPE: dict[str, str] = {
+    "manifest": "connector_plugin_manifest_latest.xsd",
+    "connection-dialog": "tcd_latest.xsd",
+    "connection-resolver": "tdr_latest.xsd",
+    "dialect": "tdd_latest.xsd",
+    "resource": "connector_plugin_resources_latest.xsd",
+    "connection-fields": "connection_fields.xsd",
+    "connection-metadata": "connector_plugin_metadata.xsd",
+    "oauth-config": "oauth_config.xsd",
+}
+
+
+@dataclass(frozen=True)
+class SchemaViolation:
+    message: str
+    line: int | None
+
+
+@functools.cache
+def load_schema(name: str) -> xmlschema.XMLSchema:
+    import xmlschema
+
+    folder = resources.files("connector_packager.xsd")
+    with resources.as_file(folder) as path:
+        return xmlschema.XMLSchema(str(path / name))
+
+
+def violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
+    """Every way ``tree`` breaks the schema, each with the line of the element at fault."""
+    import xmlschema
+
+    found = []
+    for err in load_schema(schema_name).iter_errors(tree):
+        line = err.sourceline
+        if isinstance(err, xmlschema.XMLSchemaChildrenValidationError):
+            children = [child for child in err.elem if isinstance(child.tag, str)] if err.elem is not None else []
+            if err.index < len(children):
+                line = children[err.index].sourceline
+        reason = err.reason or err.message
+        where = f" (at {err.path})" if err.path else ""
+        found.append(SchemaViolation(f"{reason}{where}", line))
+    return found

@@ -1,0 +1,108 @@
+"""Writing .taco files: JAR-layout zips, reproducible and written atomically.
+
+Entries: ``META-INF/``, ``META-INF/MANIFEST.MF``, then the connector's files
+in the order given, deflated. Every entry gets the same timestamp
+(``SOURCE_DATE_EPOCH`` when set), fixed permissions and no extra fields, so
+the same input gives the same bytes on every run and machine. The archive is
+written to a temporary file next to its destination, synced, and renamed
+into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from connector_packager import __version__
+from connector_packager.errors import PackagerError
+from connector_packager.jar_manifest import main_section
+
+JAR_DIR = "META-INF/"
+JAR_MANIFEST = "META-INF/MANIFEST.MF"
+#: 1980-01-01 00:00:00, the earliest time a zip entry can carry.
+DEFAULT_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+_UNIX = 3
+
+
+def zip_timestamp() -> tuple[int, int, int, int, int, int]:
+    """The entry time: ``SOURCE_DATE_EPOCH`` (UTC) when set, else a fixed default."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if not raw:
+        return DEFAULT_TIMESTAMP
+    try:
+        epoch = int(raw)
+    except ValueError:
+        raise PackagerError(f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds") from None
+    stamp = time.gmtime(max(epoch, 315532800))  # zip cannot hold times before 1980
+    return (min(stamp.tm_year, 2107), stamp.tm_mon, stamp.tm_mday, stamp.tm_hour, stamp.tm_min,
+            stamp.tm_sec)
+
+
+def _info(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.create_system = _UNIX
+    if name.endswith("/"):
+        info.external_attr = (0o040000 | DIR_MODE) << 16 | 0x10
+        info.compress_type = zipfile.ZIP_STORED
+    else:
+        info.external_attr = (0o100000 | FILE_MODE) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def write_jar(out: BinaryIO, entries: Sequence[tuple[str, bytes]], *, jar_manifest: bytes | None = None) -> None:
+    """Write the JAR to an open binary file. ``entries`` are (archive name, bytes) in order."""
+    when = zip_timestamp()
+    manifest = jar_manifest if jar_manifest is not None else main_section(f"connector-packager {__version__}")
+    with zipfile.ZipFile(out, "w") as jar:
+        jar.writestr(_info(JAR_DIR, when), b"")
+        jar.writestr(_info(JAR_MANIFEST, when), manifest, compresslevel=9)
+        for name, data in entries:
+            jar.writestr(_info(name, when), data, compresslevel=9)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path) -> Iterator[BinaryIO]:
+    """A file to write ``target`` through: renamed into place on success, removed on any failure."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable where the platform allows it
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def write_taco(target: Path, entries: Sequence[tuple[str, bytes]]) -> None:
+    """Write a complete .taco at ``target`` or nothing at all."""
+    try:
+        with atomic_output(target) as out:
+            write_jar(out, entries)
+    except OSError as exc:
+        raise PackagerError(f"cannot write {target}: {exc.strerror or exc}",
+                            hint="check that the destination folder is writable and has free space") from None

@@ -1,0 +1,142 @@
+"""Reading a .taco back: what it holds, whether it is a connector we would package, and its signature files."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from connector_packager.connector import MANIFEST
+from connector_packager.errors import PackagerError
+from connector_packager.findings import Finding
+from connector_packager.taco import JAR_DIR, JAR_MANIFEST
+
+#: Refuse to unpack archives larger than this (a .taco is a few hundred KB).
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+SIGNATURE_BLOCK_SUFFIXES = (".RSA", ".EC", ".DSA")
+
+
+@dataclass
+class Entry:
+    name: str
+    size: int
+    compressed: int
+
+
+@dataclass
+class TacoInfo:
+    path: Path
+    entries: list[Entry] = field(default_factory=list)
+    class_name: str | None = None
+    plugin_version: str | None = None
+    display_name: str | None = None
+    min_version: str | None = None
+    signers: list[str] = field(default_factory=list)
+    unreferenced: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _is_meta(name: str) -> bool:
+    return name == JAR_DIR or name.startswith(JAR_DIR)
+
+
+def read_taco(path: Path) -> TacoInfo:
+    """Open ``path``, list it, and check the connector inside it as ``package`` would."""
+    info = TacoInfo(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            info.entries = [Entry(m.filename, m.file_size, m.compress_size) for m in members]
+            if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+                raise PackagerError(f"{path} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; not a connector")
+            _check_layout(info, [m.filename for m in members])
+            with tempfile.TemporaryDirectory(prefix="taco-inspect-") as tmp:
+                _unpack(archive, members, Path(tmp), info)
+                _check_connector(Path(tmp), info)
+    except FileNotFoundError:
+        raise PackagerError(f"{path} does not exist") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise PackagerError(f"{path} is not a .taco (zip) file: {exc}") from None
+    except OSError as exc:
+        raise PackagerError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return info
+
+
+def _check_layout(info: TacoInfo, names: list[str]) -> None:
+    head = names[:2]
+    if head[:1] == [JAR_DIR]:
+        head = head[1:]
+    if head[:1] != [JAR_MANIFEST]:
+        info.problems.append(f"the archive does not start with {JAR_MANIFEST}, as a JAR must")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        info.problems.append("duplicate entries: " + ", ".join(duplicates))
+    meta = [n for n in names if _is_meta(n)]
+    info.signers = sorted(PurePosixPath(n).stem for n in meta
+                          if n.upper().endswith(SIGNATURE_BLOCK_SUFFIXES) and n.count("/") == 1)
+
+
+def _unpack(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], folder: Path, info: TacoInfo) -> None:
+    for member in members:
+        name = member.filename
+        if _is_meta(name) or name.endswith("/"):
+            continue
+        parts = PurePosixPath(name).parts
+        if PurePosixPath(name).is_absolute() or ".." in parts or "\\" in name:
+            info.problems.append(f"entry {name!r} has an unsafe path")
+            continue
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(archive.read(member))
+
+
+def _check_connector(folder: Path, info: TacoInfo) -> None:
+    from connector_packager.validation import check_connector
+
+    if not (folder / MANIFEST).is_file():
+        info.problems.append(f"the archive has no {MANIFEST}")
+        return
+    report = check_connector(folder)
+    info.findings = report.findings
+    info.class_name, info.plugin_version, info.display_name = (report.class_name, report.plugin_version,
+                                                               report.display_name)
+    manifest = report.manifest
+    if manifest is not None and manifest.tree is not None:
+        info.min_version = manifest.tree.getroot().get("min-version-tableau")
+    listed = {f.name for f in report.files}
+    info.unreferenced = [e.name for e in info.entries
+                         if not _is_meta(e.name) and not e.name.endswith("/") and e.name not in listed]
+    if info.unreferenced:
+        info.problems.append("entries that no connector file references: " + ", ".join(info.unreferenced))
+    if not report.ok:
+        info.problems.append(f"the connector inside fails validation ({len(report.errors)} error(s))")
+    elif info.min_version is None:
+        info.problems.append("manifest.xml carries no min-version-tableau (not stamped by a packager)")
+
+
+def describe_taco(info: TacoInfo) -> str:
+    """A human-readable summary for ``connector-packager inspect``."""
+    from connector_packager.reporting import finding_line
+
+    lines = [f"{info.path}"]
+    lines.append(f"  connector:   {info.display_name or '?'} (class {info.class_name or '?'}, "
+                 f"version {info.plugin_version or '?'})")
+    lines.append(f"  min-version-tableau: {info.min_version or 'not stamped'}")
+    if info.signers:
+        lines.append(f"  signature:   signature files present for {', '.join(info.signers)} "
+                     "(not verified: signature verification is not implemented yet)")
+    else:
+        lines.append("  signature:   unsigned (Tableau will not load an unsigned .taco)")
+    lines.append(f"  entries ({len(info.entries)}):")
+    width = max((len(e.name) for e in info.entries), default=0)
+    for entry in info.entries:
+        lines.append(f"    {entry.name:<{width}}  {entry.size:>9,} bytes  ({entry.compressed:,} compressed)")
+    for finding in info.findings:
+        lines.append("  " + finding_line(finding, ""))
+    for problem in info.problems:
+        lines.append(f"  problem: {problem}")
+    if not info.problems:
+        lines.append("  OK: a well-formed connector archive")
+    return "\n".join(lines)
