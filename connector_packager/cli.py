@@ -67,7 +67,8 @@ def _log_dir(value: str | None, input_dir: Path) -> Path:
 
 @click.command("package", context_settings=CONTEXT_SETTINGS)
 @click.argument("input_dir", type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
-@click.option("-v", "--verbose", is_flag=True, help="Also print DEBUG lines on the console (the log file always has them).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also print DEBUG lines on the console (the log file always has them).")
 @click.option("-l", "--log", "log_dir", metavar="DIR",
               help="Folder for packaging_log.txt; created if missing. Default: the current folder.")
 @click.option("--validate-only", is_flag=True, help="Stop after validation; write no .taco.")

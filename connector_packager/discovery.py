@@ -84,16 +84,16 @@ class _Walker:
             report.plugin_version = root.get("plugin-version")
             report.display_name = root.get("name")
         for el in elements(root):
-            line = el.sourceline
-            if el.tag == "dbclass" and report.class_name is not None and (el.text or "") != report.class_name:
+            tag, line = str(el.tag), el.sourceline
+            if tag == "dbclass" and report.class_name is not None and (el.text or "") != report.class_name:
                 self.error("class-mismatch", f"dbclass {el.text or ''!r} differs from the manifest class "
                            f"{report.class_name!r}", file.name, line)
             ref = el.get("file")
             if ref is not None:
-                self.follow(file, str(el.tag), ref, line, depth)
+                self.follow(file, tag, ref, line, depth)
             url = el.get("url")
             if url is not None and not url.startswith(HTTPS):
-                self.error("url-not-https", f"only https:// URLs are allowed, {el.tag} has url={url!r}",
+                self.error("url-not-https", f"only https:// URLs are allowed, <{tag}> has url={url!r}",
                            file.name, line)
             cls = el.get("class")
             if cls is not None:

@@ -57,10 +57,9 @@ def minimum_tableau_version(report: Report) -> tuple[str, list[str]]:
                     if next(file.tree.getroot().iter(tag), None) is not None:
                         minimum.need(version, f"Connector uses OAuth {tag}, which was added in the "
                                      f"{version} release")
-        elif file.kind == "connection-resolver" and file.tree is not None:
-            if required_attributes(file.tree.getroot()) is None:
-                minimum.need("2021.1", "Connector uses inferred connection resolver, which was added in the "
-                             "2021.1 release")
+        elif (file.kind == "connection-resolver" and file.tree is not None
+              and required_attributes(file.tree.getroot()) is None):
+            minimum.need("2021.1", "Connector uses inferred connection resolver, which was added in the 2021.1 release")
 
     configs = report.oauth_configs
     if len(configs) > 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import xmlschema
@@ -48,12 +48,12 @@ def violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolati
     import xmlschema
 
     found = []
-    for err in load_schema(schema_name).iter_errors(tree):
+    for err in load_schema(schema_name).iter_errors(cast(Any, tree)):
         line = err.sourceline
         if isinstance(err, xmlschema.XMLSchemaChildrenValidationError):
             children = [child for child in err.elem if isinstance(child.tag, str)] if err.elem is not None else []
             if err.index < len(children):
-                line = children[err.index].sourceline
+                line = getattr(children[err.index], "sourceline", line)
         reason = err.reason or err.message
         where = f" (at {err.path})" if err.path else ""
         found.append(SchemaViolation(f"{reason}{where}", line))

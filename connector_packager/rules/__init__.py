@@ -59,5 +59,16 @@ from connector_packager.rules import (  # noqa: E402
     resolver,
 )
 
-__all__ = ["Rule", "rule", "rules_for", "element_children", "xs_boolean", "connection_fields",
-           "connection_metadata", "dialect", "dialog", "manifest", "resolver"]
+__all__ = [
+    "Rule",
+    "connection_fields",
+    "connection_metadata",
+    "dialect",
+    "dialog",
+    "element_children",
+    "manifest",
+    "resolver",
+    "rule",
+    "rules_for",
+    "xs_boolean",
+]
