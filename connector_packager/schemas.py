@@ -51,7 +51,8 @@ def violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolati
     for err in load_schema(schema_name).iter_errors(cast(Any, tree)):
         line = err.sourceline
         if isinstance(err, xmlschema.XMLSchemaChildrenValidationError):
-            children = [child for child in err.elem if isinstance(child.tag, str)] if err.elem is not None else []
+            # xmlschema counts every child node, comments included.
+            children = list(err.elem) if err.elem is not None else []
             if err.index < len(children):
                 line = getattr(children[err.index], "sourceline", line)
         reason = err.reason or err.message

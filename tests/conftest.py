@@ -1,0 +1,122 @@
+"""Shared test helpers: sample connectors, small connectors built inline, folder snapshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+SHARED = REPO.parent / "shared"
+SAMPLE_CONNECTORS = sorted(p.name for p in SAMPLES.iterdir() if (p / "manifest.xml").is_file())
+
+# A small, valid JDBC connector with connection fields; tests replace or add files.
+BASE_FILES: dict[str, str] = {
+    "manifest.xml": """<?xml version="1.0" encoding="utf-8"?>
+<connector-plugin class="tiny" superclass="jdbc" plugin-version="1.0.0" name="Tiny" version="18.1">
+  <vendor-information>
+    <company name="Tiny Co"/>
+    <support-link url="https://example.com/support"/>
+  </vendor-information>
+  <connection-fields file="fields.xml"/>
+  <connection-resolver file="resolver.tdr"/>
+  <dialect file="dialect.tdd"/>
+</connector-plugin>
+""",
+    "fields.xml": """<?xml version="1.0" encoding="utf-8"?>
+<connection-fields>
+  <field name="server" label="Server" value-type="string" category="endpoint"/>
+  <field name="authentication" label="Authentication" value-type="string" category="authentication"
+         default-value="auth-user-pass"/>
+  <field name="username" label="Username" value-type="string" category="authentication"/>
+  <field name="password" label="Password" value-type="string" category="authentication" secure="true"/>
+</connection-fields>
+""",
+    "resolver.tdr": """<?xml version="1.0" encoding="utf-8"?>
+<tdr class="tiny">
+  <connection-resolver>
+    <connection-builder><script file="builder.js"/></connection-builder>
+    <connection-normalizer>
+      <required-attributes>
+        <attribute-list>
+          <attr>server</attr><attr>dbname</attr><attr>authentication</attr><attr>username</attr><attr>password</attr>
+        </attribute-list>
+      </required-attributes>
+    </connection-normalizer>
+    <connection-properties><script file="properties.js"/></connection-properties>
+  </connection-resolver>
+</tdr>
+""",
+    "dialect.tdd": """<?xml version="1.0" encoding="utf-8"?>
+<dialect name="Tiny" class="tiny" base="PostgreSQL90Dialect" version="18.1"/>
+""",
+    "builder.js": "(function (attr) { return ['jdbc:tiny://' + attr.server]; })\n",
+    "properties.js": "(function (attr) { return {}; })\n",
+}
+
+
+def write_files(folder: Path, files: dict[str, str | bytes | None]) -> Path:
+    """Write ``files`` (name -> text, bytes, or None to delete) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def make_connector(tmp_path: Path) -> Callable[..., Path]:
+    """Build the small base connector in a fresh folder, with some files replaced."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str | bytes | None] | None = None, *, base: dict[str, str] | None = None) -> Path:
+        folder = tmp_path / f"connector{next(counter)}"
+        write_files(folder, dict(base if base is not None else BASE_FILES))
+        return write_files(folder, files or {})
+
+    return make
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy a bundled sample into tmp_path (tests change copies, never the samples)."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / "input" / name
+        shutil.copytree(SAMPLES / name, target)
+        return target
+
+    return copy
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``folder`` with its bytes and modification time (ns)."""
+    result = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = Path(root) / name
+            result[path.relative_to(folder).as_posix()] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return result
+
+
+def has_jdk(*tools: str) -> bool:
+    return all(shutil.which(tool) for tool in tools)
+
+
+needs_jdk = pytest.mark.skipif(not has_jdk("jar", "jarsigner", "keytool", "java"),
+                               reason="needs the JDK tools jar, jarsigner, keytool and java")
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared beside the repository")
+
+PYTHON = sys.executable
