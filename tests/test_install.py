@@ -1,0 +1,41 @@
+"""The package works as a regular wheel install: schemas bundled, runnable from anywhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PYTHON, REPO, SAMPLES
+
+
+@pytest.fixture(scope="module")
+def wheel_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build a wheel from the working tree and unpack it into a folder of its own."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([PYTHON, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(REPO)], check=True,
+                   capture_output=True)
+    [wheel] = list(out.glob("connector_packager-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "connector_packager/xsd/tdd_latest.xsd" in names
+    assert "connector_packager/xsd/common.xsd" in names
+    target = out / "site"
+    subprocess.run([PYTHON, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    return target
+
+
+@pytest.mark.slow
+def test_wheel_install_packages_a_sample_from_another_directory(wheel_install: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(wheel_install)}
+    where = subprocess.run([PYTHON, "-c", "import connector_packager.schemas as s; print(s.__file__)"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(wheel_install))
+    proc = subprocess.run([PYTHON, "-m", "connector_packager.package", str(SAMPLES / "acme_odbc"), "-d", "out"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "acme_odbc-v1.2.0.taco").is_file()
