@@ -12,12 +12,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from connector_packager import __version__
 from connector_packager.errors import PackagerError, UsageProblem
+from connector_packager.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from connector_packager.results import CheckResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEST = "packaged-connector"
@@ -65,69 +69,127 @@ def _log_dir(value: str | None, input_dir: Path) -> Path:
     return folder
 
 
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+                             show_default=True,
+                             help="text for people; json (a versioned report) or github (workflow annotations) on "
+                                  "standard output for programs and CI.")
+
+
 @click.command("package", context_settings=CONTEXT_SETTINGS)
 @click.argument("input_dir", type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
 @click.option("-v", "--verbose", is_flag=True,
               help="Also print DEBUG lines on the console (the log file always has them).")
 @click.option("-l", "--log", "log_dir", metavar="DIR",
               help="Folder for packaging_log.txt; created if missing. Default: the current folder.")
-@click.option("--validate-only", is_flag=True, help="Stop after validation; write no .taco.")
+@click.option("--validate-only", is_flag=True, help="Stop after validation; write no .taco. Also checks a .trex file.")
 @click.option("-d", "--dest", "dests", multiple=True, metavar="DIR",
               help=f"Output folder for the .taco, created if missing. Default: {DEFAULT_DEST}.")
 @click.option("--backwards-compatible", is_flag=True,
               help="Forgive a missing 'authentication' connection field (warn instead of fail).")
 @click.option("--force-package", is_flag=True,
               help="Write the .taco even though validation failed (the exit code stays 1).")
+@FORMAT_OPTION
 def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validate_only: bool,
-                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool) -> NoReturn:
+                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, fmt: str) -> NoReturn:
     """Validate the Tableau connector in INPUT_DIR and package it into a .taco file."""
     if len(dests) > 1:
         raise click.UsageError("-d/--dest may be given only once")
+    is_trex = input_dir.suffix.lower() == ".trex" and not input_dir.is_dir()
+    if is_trex and not validate_only:
+        raise click.UsageError(f"{input_dir} is an extension manifest: check it with --validate-only "
+                               "(.trex files are not packaged)")
     dest = Path(dests[0] if dests else DEFAULT_DEST)
     with _failures_as_exit_codes():
         from connector_packager.logsetup import LOG_FILE_NAME, run_logging
         from connector_packager.packaging import check_destination
 
-        logs = _log_dir(log_dir, input_dir)
+        logs = _log_dir(log_dir, input_dir.parent if is_trex else input_dir)
         if not validate_only:
             check_destination(dest, input_dir)
         with run_logging(logs, verbose) as logger, _failures_as_exit_codes(logger):
-            code = _package(logger, input_dir, dest, logs / LOG_FILE_NAME, validate_only=validate_only,
-                            backwards_compatible=backwards_compatible, force_package=force_package)
+            run = _PackageRun(logger, fmt, logs / LOG_FILE_NAME)
+            if is_trex:
+                code = run.check_trex(input_dir)
+            else:
+                code = run.package(input_dir, dest, validate_only=validate_only,
+                                   backwards_compatible=backwards_compatible, force_package=force_package)
     sys.exit(code)
 
 
-def _package(logger: logging.Logger, input_dir: Path, dest: Path, log_file: Path, *, validate_only: bool,
-             backwards_compatible: bool, force_package: bool) -> int:
-    from connector_packager.packaging import package
-    from connector_packager.reporting import log_findings
-    from connector_packager.validation import check_connector
+class _PackageRun:
+    """One run of the package command: findings to the log (and console in text format), results to stdout."""
 
-    logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
-    report = check_connector(input_dir, backwards_compatible=backwards_compatible)
-    log_findings(logger, report.findings, str(input_dir))
-    if report.ok:
-        logger.info("Validation succeeded.")
-    else:
-        logger.info("Validation failed. Check %s for more information.", log_file.resolve())
-        if not force_package or validate_only:
+    def __init__(self, logger: logging.Logger, fmt: str, log_file: Path) -> None:
+        self.logger, self.fmt, self.log_file = logger, fmt, log_file
+
+    def log_findings(self, findings: list[Finding], base: str) -> None:
+        from connector_packager.formats import finding_line
+
+        levels = {Severity.ERROR: logging.ERROR, Severity.WARNING: logging.WARNING, Severity.NOTICE: logging.INFO}
+        for finding in findings:
+            line = finding_line(finding, base)
+            if self.fmt == "text":
+                self.logger.log(levels[finding.severity], line)
+            else:  # the findings go to standard output as data; the log file still gets them
+                self.logger.debug("%s: %s", finding.severity.value, line)
+
+    def emit(self, result: CheckResult) -> None:
+        if self.fmt != "text":
+            from connector_packager.formats import render
+
+            click.echo(render(self.fmt, [result]))
+
+    def verdict(self, ok: bool) -> None:
+        if ok:
+            self.logger.info("Validation succeeded.")
+        else:
+            self.logger.info("Validation failed. Check %s for more information.", self.log_file.resolve())
+
+    def check_trex(self, path: Path) -> int:
+        from connector_packager.results import check_path
+
+        result = check_path(path)
+        self.log_findings(result.findings, str(path.parent) if str(path.parent) != "." else "")
+        self.verdict(result.ok)
+        self.emit(result)
+        return EXIT_OK if result.ok else EXIT_FAILED
+
+    def package(self, input_dir: Path, dest: Path, *, validate_only: bool, backwards_compatible: bool,
+                force_package: bool) -> int:
+        from connector_packager.packaging import package
+        from connector_packager.results import connector_result
+        from connector_packager.validation import check_connector
+
+        logger = self.logger
+        logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
+        report = check_connector(input_dir, backwards_compatible=backwards_compatible)
+        result = connector_result(str(input_dir), report)
+        self.log_findings(report.findings, str(input_dir))
+        self.verdict(report.ok)
+        if not report.ok and (not force_package or validate_only):
+            self.emit(result)
             return EXIT_FAILED
-        logger.warning("--force-package: packaging although validation failed. The .taco may not work in "
-                       "Tableau, and the run still exits with status 1.")
-    if report.facts.vendor_defined_fields:
-        fields = ", ".join(dict.fromkeys(report.facts.vendor_defined_fields))
-        logger.info("Detected vendor-defined fields: %s", fields)
-        logger.info("Vendor-defined fields are logged and stored in Tableau workbook XML in plain text. Make sure "
-                    "what users enter in them holds no personal data before you distribute this connector.")
-    if report.min_version is not None:
-        _log_min_version(logger, report.min_version, report.min_version_reasons)
-    if validate_only:
-        return EXIT_OK
-    target = package(report, dest)
-    if not report.ok:
-        _log_min_version(logger, report.min_version or "?", report.min_version_reasons)
-    logger.info("%s was created in %s", target.name, os.path.abspath(dest))
-    return EXIT_OK if report.ok else EXIT_FAILED
+        if not report.ok:
+            logger.warning("--force-package: packaging although validation failed. The .taco may not work in "
+                           "Tableau, and the run still exits with status 1.")
+        if report.facts.vendor_defined_fields:
+            fields = ", ".join(dict.fromkeys(report.facts.vendor_defined_fields))
+            logger.info("Detected vendor-defined fields: %s", fields)
+            logger.info("Vendor-defined fields are logged and stored in Tableau workbook XML in plain text. Make sure "
+                        "what users enter in them holds no personal data before you distribute this connector.")
+        if report.min_version is not None:
+            _log_min_version(logger, report.min_version, report.min_version_reasons)
+        if validate_only:
+            self.emit(result)
+            return EXIT_OK
+        target = package(report, dest)
+        if not report.ok:
+            _log_min_version(logger, report.min_version or "?", report.min_version_reasons)
+        logger.info("%s was created in %s", target.name, os.path.abspath(dest))
+        result.taco = str(target)
+        result.min_version_tableau = report.min_version
+        self.emit(result)
+        return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -> None:
@@ -155,6 +217,40 @@ def inspect_command(taco: Path) -> NoReturn:
         info = read_taco(taco)
         click.echo(describe_taco(info))
         sys.exit(EXIT_FAILED if info.problems else EXIT_OK)
+
+
+@main.command("validate", context_settings=CONTEXT_SETTINGS)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-r", "--recursive", is_flag=True,
+              help="Search below each folder for connectors (folders with manifest.xml) and .trex files.")
+@click.option("--backwards-compatible", is_flag=True,
+              help="Forgive a missing 'authentication' connection field (warn instead of fail).")
+@FORMAT_OPTION
+def validate_command(paths: tuple[Path, ...], recursive: bool, backwards_compatible: bool, fmt: str) -> NoReturn:
+    """Validate connector folders and .trex extension manifests; write nothing.
+
+    Exit status 1 when any of them has an error.
+    """
+    from connector_packager.formats import render
+    from connector_packager.results import check_path, find_targets
+
+    targets = find_targets(list(paths), recursive)
+    results = []
+    show_progress = fmt == "text" and len(targets) > 5 and sys.stderr.isatty() and not os.environ.get("CI")
+    with click.progressbar(targets, label="Validating", file=sys.stderr,
+                           item_show_func=lambda p: str(p) if p else None) if show_progress \
+            else _no_progress(targets) as items:
+        for target in items:
+            results.append(check_path(target, backwards_compatible=backwards_compatible))
+    output = render(fmt, results)
+    if output:
+        click.echo(output)
+    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
+
+
+@contextmanager
+def _no_progress(items: list[Path]) -> Iterator[list[Path]]:
+    yield items
 
 
 def run_package_module() -> None:

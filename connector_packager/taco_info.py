@@ -118,7 +118,7 @@ def _check_connector(folder: Path, info: TacoInfo) -> None:
 
 def describe_taco(info: TacoInfo) -> str:
     """A human-readable summary for ``connector-packager inspect``."""
-    from connector_packager.reporting import finding_line
+    from connector_packager.formats import finding_line
 
     lines = [f"{info.path}"]
     lines.append(f"  connector:   {info.display_name or '?'} (class {info.class_name or '?'}, "

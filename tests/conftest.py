@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 SHARED = REPO.parent / "shared"
 SAMPLE_CONNECTORS = sorted(p.name for p in SAMPLES.iterdir() if (p / "manifest.xml").is_file())
+SAMPLE_EXTENSIONS = sorted(SAMPLES.rglob("*.trex"))
 
 # A small, valid JDBC connector with connection fields; tests replace or add files.
 BASE_FILES: dict[str, str] = {

@@ -30,10 +30,13 @@ DATA_TYPES = frozenset({"numeric", "temporal", "string", "boolean"})
 ROLE_TYPES = frozenset({"continuous-measure", "discrete-dimension", "continuous-dimension", "discrete-measure"})
 PERMISSIONS = frozenset({"full data"})
 ICON_TOKENS = frozenset(
-    "color size text line shape wedge level-of-detail tooltip level level-radial edge dot favorite filter flow "
-    "forecast globe grid highlight image join link metric delta-down delta-up three-dots arrow-down arrow-up "
-    "arrow-left arrow-right thumbnail-even hash dollar percentage ampersand exclamation smaller-than equal "
-    "larger-than question at-symbol function".split()
+    [
+     "color", "size", "text", "line", "shape", "wedge", "level-of-detail", "tooltip", "level", "level-radial",
+     "edge", "dot", "favorite", "filter", "flow", "forecast", "globe", "grid", "highlight", "image", "join",
+     "link", "metric", "delta-down", "delta-up", "three-dots", "arrow-down", "arrow-up", "arrow-left", "arrow-right",
+     "thumbnail-even", "hash", "dollar", "percentage", "ampersand", "exclamation", "smaller-than",
+     "equal", "larger-than", "question", "at-symbol", "function",
+    ]
     + [f"letter-{chr(c)}" for c in range(ord("a"), ord("z") + 1)]
     + [f"digit-{d}" for d in range(10)]
 )

@@ -1,0 +1,105 @@
+"""Output formats over check results: text for people, JSON for programs, GitHub annotations for CI.
+
+The JSON report has a ``version`` field; its shape is documented in
+docs/json-report.md and described by ``report_schema.json`` (JSON Schema).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from connector_packager import __version__
+from connector_packager.findings import Finding
+from connector_packager.results import CheckResult
+
+FORMATS = ("text", "json", "github")
+JSON_REPORT_VERSION = 1
+
+
+def finding_line(finding: Finding, base: str) -> str:
+    """``path:line:column: severity: message [rule]`` (the compiler-style line editors understand)."""
+    text = f"{finding.location(base)}: {finding.severity.value}: {finding.message} [{finding.rule}]"
+    if finding.hint:
+        text += f"\n    hint: {finding.hint}"
+    return text
+
+
+def _base(result: CheckResult) -> str:
+    """Findings of a connector are relative to its folder; a .trex finding names the file itself."""
+    if result.kind == "trex":
+        parent = result.path.rsplit("/", 1)
+        return parent[0] if len(parent) == 2 else ""
+    return result.path
+
+
+def finding_json(finding: Finding, result: CheckResult) -> dict[str, object]:
+    base = _base(result)
+    path = f"{base.rstrip('/')}/{finding.file}" if base and finding.file else (finding.file or result.path)
+    return {"severity": finding.severity.value, "rule": finding.rule, "file": finding.file, "path": path,
+            "line": finding.line, "column": finding.column, "message": finding.message, "hint": finding.hint}
+
+
+def render_json(results: Sequence[CheckResult]) -> str:
+    report = {
+        "version": JSON_REPORT_VERSION,
+        "tool": {"name": "connector-packager", "version": __version__},
+        "ok": all(r.ok for r in results),
+        "results": [{
+            "path": r.path, "kind": r.kind, "valid": r.ok, "errors": r.error_count, "warnings": r.warning_count,
+            "class": r.class_name, "plugin_version": r.plugin_version, "name": r.name,
+            "min_version_tableau": r.min_version_tableau, "taco": r.taco,
+            "findings": [finding_json(f, r) for f in r.findings],
+        } for r in results],
+    }
+    return json.dumps(report, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(results: Sequence[CheckResult]) -> str:
+    """GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` line per finding."""
+    lines = []
+    for result in results:
+        for finding in result.findings:
+            path = str(finding_json(finding, result)["path"])
+            props = [f"file={_escape_property(path)}"]
+            if finding.line is not None:
+                props.append(f"line={finding.line}")
+            if finding.column is not None:
+                props.append(f"col={finding.column}")
+            props.append(f"title={_escape_property(finding.rule)}")
+            message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+            level = {"error": "error", "warning": "warning"}.get(finding.severity.value, "notice")
+            lines.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+    return "\n".join(lines)
+
+
+def render_text(results: Sequence[CheckResult]) -> str:
+    lines = [finding_line(f, _base(r)) for r in results for f in r.findings]
+    if len(results) > 1 or any(r.kind == "connector" for r in results):
+        lines.append(summary_table(results))
+    return "\n".join(lines)
+
+
+def summary_table(results: Sequence[CheckResult]) -> str:
+    header = ("", "path", "class", "version", "errors", "warnings", "min Tableau")
+    rows = [("ok" if r.ok else "FAIL", r.path, r.class_name or ("(trex)" if r.kind == "trex" else "?"),
+             r.plugin_version or "", str(r.error_count), str(r.warning_count), r.min_version_tableau or "")
+            for r in results]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+           for row in [header, *rows]]
+    failed = sum(1 for r in results if not r.ok)
+    out.append(f"{len(results)} checked, {failed} failed")
+    return "\n".join(out)
+
+
+def render(fmt: str, results: Sequence[CheckResult]) -> str:
+    return {"text": render_text, "json": render_json, "github": render_github}[fmt](results)
