@@ -223,18 +223,24 @@ def inspect_command(taco: Path) -> NoReturn:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-r", "--recursive", is_flag=True,
               help="Search below each folder for connectors (folders with manifest.xml) and .trex files.")
+@click.option("--files", "changed_files", is_flag=True,
+              help="PATHS are changed files (as pre-commit passes them): check the connector each belongs to "
+                   "and every .trex file among them.")
 @click.option("--backwards-compatible", is_flag=True,
               help="Forgive a missing 'authentication' connection field (warn instead of fail).")
 @FORMAT_OPTION
-def validate_command(paths: tuple[Path, ...], recursive: bool, backwards_compatible: bool, fmt: str) -> NoReturn:
+def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bool, backwards_compatible: bool,
+                     fmt: str) -> NoReturn:
     """Validate connector folders and .trex extension manifests; write nothing.
 
     Exit status 1 when any of them has an error.
     """
     from connector_packager.formats import render
-    from connector_packager.results import check_path, find_targets
+    from connector_packager.results import check_path, find_targets, owning_targets
 
-    targets = find_targets(list(paths), recursive)
+    targets = owning_targets(list(paths)) if changed_files else find_targets(list(paths), recursive)
+    if not targets:
+        sys.exit(EXIT_OK)
     results = []
     show_progress = fmt == "text" and len(targets) > 5 and sys.stderr.isatty() and not os.environ.get("CI")
     with click.progressbar(targets, label="Validating", file=sys.stderr,

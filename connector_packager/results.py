@@ -63,5 +63,20 @@ def find_targets(roots: list[Path], recursive: bool) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def owning_targets(files: list[Path]) -> list[Path]:
+    """For changed files (as pre-commit passes them): each .trex file, and the connector folder each other
+    file belongs to (the nearest folder above it with a manifest.xml). Files in no connector are left out."""
+    found: list[Path] = []
+    for file in files:
+        if file.suffix.lower() == ".trex":
+            found.append(file)
+            continue
+        for folder in file.parents:
+            if (folder / "manifest.xml").is_file():
+                found.append(folder)
+                break
+    return list(dict.fromkeys(found))
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
