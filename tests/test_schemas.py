@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +102,26 @@ def test_schemas_are_our_own_files(schema: str) -> None:
         pytest.skip("needs ../shared")
     ours = (Path(__file__).parent.parent / "xsd" / schema).read_bytes()
     assert ours != (REFERENCE / schema).read_bytes()
+
+
+def test_bundled_schemas_are_valid_xsd_in_strict_mode() -> None:
+    """At run time the meta-schema check is skipped for speed; here every bundled schema gets it."""
+    folder = Path(__file__).parent.parent / "xsd"
+    for path in sorted(folder.glob("*.xsd")):
+        xmlschema.XMLSchema(str(path), validation="strict")
+
+
+@pytest.mark.parametrize("xpath", [".//m:resource", "m:resources/m:resource", "@id", "m:encoding/m:encoding-icon",
+                                   "xs:element|xs:attribute", ".", "child::a/b", "a//b", "@", "a b", "1a", "a/@b",
+                                   "attribute::x", "*", "ns:*"])
+def test_ascii_identity_xpath_regex_agrees_with_xmlschemas(xpath: str) -> None:
+    from elementpath import translate_pattern
+    from xmlschema.validators.identities import XsdFieldSelector, XsdSelector
+
+    load_schema("tdr_latest.xsd")  # primes the patterns
+    for cls in (XsdSelector, XsdFieldSelector):
+        full = re.compile(translate_pattern(cls._REGEXP, back_references=False, lazy_quantifiers=False,
+                                            anchors=False))
+        assert cls.pattern is not None
+        primed, original = cls.pattern.match(xpath), full.match(xpath)
+        assert (primed and primed.group(0)) == (original and original.group(0))
