@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,6 +111,20 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
             path = Path(root) / name
             result[path.relative_to(folder).as_posix()] = (path.read_bytes(), path.stat().st_mtime_ns)
     return result
+
+
+def fail_zip_entry(monkeypatch: pytest.MonkeyPatch, entry: str, exc: BaseException) -> None:
+    """Make writing the archive entry ``entry`` raise ``exc`` (a full disk or an interrupt cannot be had
+    for real in a test, so the fault is injected where the archive is written)."""
+    real = zipfile.ZipFile.writestr
+
+    def failing(self: zipfile.ZipFile, info: zipfile.ZipInfo | str, data: bytes | str, *args: object,
+                **kwargs: object) -> None:
+        if getattr(info, "filename", info) == entry:
+            raise exc
+        real(self, info, data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing)
 
 
 def has_jdk(*tools: str) -> bool:

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from connector_packager.cli import package_command
-from tests.conftest import BASE_FILES, PYTHON, snapshot
+from tests.conftest import BASE_FILES, PYTHON, fail_zip_entry, snapshot
 
 LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
           + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
@@ -164,17 +164,8 @@ def test_unreadable_file(make_connector: Callable[..., Path], tmp_path: Path, mo
 
 def test_full_disk_leaves_no_taco(make_connector: Callable[..., Path], tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    # A full disk cannot be had for real in a test; the write error is injected where the archive is written.
     folder = make_connector()
-    real = zipfile.ZipFile.writestr
-
-    def full(self: zipfile.ZipFile, info: zipfile.ZipInfo | str, data: bytes | str, *args: object,
-             **kwargs: object) -> None:
-        if getattr(info, "filename", "") == "dialect.tdd":
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(self, info, data, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", full)
+    fail_zip_entry(monkeypatch, "dialect.tdd", OSError(errno.ENOSPC, "No space left on device"))
     dest = tmp_path / "dest"
     result = CliRunner().invoke(package_command, [str(folder), "-d", str(dest), "-l", str(tmp_path)])
     assert result.exit_code == 1

@@ -15,7 +15,7 @@ from connector_packager.jar_manifest import fold, main_section
 from connector_packager.packaging import package
 from connector_packager.taco import write_taco
 from connector_packager.validation import check_connector
-from tests.conftest import needs_jdk, snapshot
+from tests.conftest import fail_zip_entry, needs_jdk, snapshot
 
 ENTRIES = [("manifest.xml", b"<connector-plugin/>"), ("scripts/b.js", b"//b"), ("a.tdr", b"<tdr/>")]
 
@@ -82,17 +82,7 @@ def test_same_input_same_bytes_across_runs_and_checkouts(sample_copy: Callable[[
 
 
 def test_failure_mid_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    real = zipfile.ZipFile.writestr
-
-    def failing(self: zipfile.ZipFile, info: zipfile.ZipInfo | str, data: bytes | str, *args: object,
-                **kwargs: object) -> None:
-        calls.append(info)
-        if len(calls) == 3:
-            raise KeyboardInterrupt  # as if Ctrl-C (or a kill) arrived mid-archive
-        real(self, info, data, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing)
+    fail_zip_entry(monkeypatch, "scripts/b.js", KeyboardInterrupt())  # as if Ctrl-C (or a kill) arrived mid-archive
     with pytest.raises(KeyboardInterrupt):
         write_taco(tmp_path / "t.taco", ENTRIES)
     assert list(tmp_path.iterdir()) == []
@@ -101,15 +91,7 @@ def test_failure_mid_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Mo
 def test_full_disk_keeps_the_previous_taco(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "t.taco"
     target.write_bytes(b"previous complete taco")
-    real = zipfile.ZipFile.writestr
-
-    def full(self: zipfile.ZipFile, info: zipfile.ZipInfo | str, data: bytes | str, *args: object,
-             **kwargs: object) -> None:
-        if getattr(info, "filename", "") == "a.tdr":
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(self, info, data, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", full)
+    fail_zip_entry(monkeypatch, "a.tdr", OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(PackagerError, match="No space left on device"):
         write_taco(target, ENTRIES)
     assert target.read_bytes() == b"previous complete taco"
