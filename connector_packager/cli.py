@@ -239,8 +239,6 @@ def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bo
     from connector_packager.results import check_path, find_targets, owning_targets
 
     targets = owning_targets(list(paths)) if changed_files else find_targets(list(paths), recursive)
-    if not targets:
-        sys.exit(EXIT_OK)
     results = []
     show_progress = fmt == "text" and len(targets) > 5 and sys.stderr.isatty() and not os.environ.get("CI")
     with click.progressbar(targets, label="Validating", file=sys.stderr,
