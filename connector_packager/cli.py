@@ -50,12 +50,12 @@ def _failures_as_exit_codes(logger: logging.Logger | None = None) -> Iterator[No
         sys.exit(EXIT_INTERRUPTED)
 
 
-def _log_dir(value: str | None, input_dir: Path) -> Path:
+def _log_dir(value: str | None, input_dir: Path | None) -> Path:
     """The -l folder: created if missing (its parent must exist), never inside the connector folder."""
     from connector_packager.packaging import is_inside
 
     folder = Path(value) if value else Path.cwd()
-    if input_dir.is_dir() and is_inside(folder, input_dir):
+    if input_dir is not None and input_dir.is_dir() and is_inside(folder, input_dir):
         raise UsageProblem(f"the log folder {folder} is inside the connector folder {input_dir}, which is never "
                            "written to", hint="pass -l/--log with a folder outside the connector folder")
     if folder.exists() and not folder.is_dir():
@@ -103,7 +103,7 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
         from connector_packager.logsetup import LOG_FILE_NAME, run_logging
         from connector_packager.packaging import check_destination
 
-        logs = _log_dir(log_dir, input_dir.parent if is_trex else input_dir)
+        logs = _log_dir(log_dir, None if is_trex else input_dir)
         if not validate_only:
             check_destination(dest, input_dir)
         with run_logging(logs, verbose) as logger, _failures_as_exit_codes(logger):

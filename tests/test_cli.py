@@ -181,3 +181,16 @@ def test_console_script_is_installed() -> None:
                           text=True, cwd=REPO.parent)
     assert proc.returncode == 0
     assert __version__ in proc.stdout
+
+
+def test_package_module_checks_a_trex_with_validate_only(tmp_path: Path) -> None:
+    trex = REPO / "samples" / "extensions" / "kpi-tiles.trex"
+    ok = run([str(trex), "--validate-only", "-l", str(tmp_path)])
+    assert ok.exit_code == 0
+    assert "Validation succeeded." in ok.output
+    bad = tmp_path / "bad.trex"
+    bad.write_text(trex.read_text().replace("https://extensions.acme.example", "http://extensions.acme.example"))
+    failed = run([str(bad), "--validate-only", "-l", str(tmp_path)])
+    assert failed.exit_code == 1
+    assert f"{tmp_path}/bad.trex:10: error: url" in failed.output and "[source-url-scheme]" in failed.output
+    assert run([str(trex), "-l", str(tmp_path)]).exit_code == 2  # .trex files are not packaged
