@@ -10,9 +10,12 @@ import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     import xmlschema
     from lxml import etree
 
@@ -59,14 +62,23 @@ def _prime_identity_xpath_check() -> None:
         cls.pattern = re.compile("^(?:" + source.replace(r"\i\c*", name) + r")$(?!\n\Z)")
 
 
+def _schema_folder() -> Traversable:
+    """Where the bundled schemas are: the ``connector_packager.xsd`` package of an installed copy, or the
+    repository's ``xsd/`` folder when Python runs the source tree itself (from the repository root,
+    ``connector_packager`` is the checkout's folder, which has no ``xsd`` subpackage)."""
+    try:
+        return resources.files("connector_packager.xsd")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "xsd"
+
+
 @functools.cache
 def load_schema(name: str) -> xmlschema.XMLSchema:
     import xmlschema
 
     _prime_identity_xpath_check()
 
-    folder = resources.files("connector_packager.xsd")
-    with resources.as_file(folder) as path:
+    with resources.as_file(_schema_folder()) as path:
         return xmlschema.XMLSchema(str(path / name), validation=SCHEMA_BUILD_MODE)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -37,5 +38,18 @@ def test_wheel_install_packages_a_sample_from_another_directory(wheel_install: P
     assert where.startswith(str(wheel_install))
     proc = subprocess.run([PYTHON, "-m", "connector_packager.package", str(SAMPLES / "acme_odbc"), "-d", "out"],
                           env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "acme_odbc-v1.2.0.taco").is_file()
+
+
+@pytest.mark.slow
+def test_quick_start_from_the_repository_root_with_a_regular_install(wheel_install: Path, tmp_path: Path) -> None:
+    """``pip install . && python -m connector_packager.package samples/acme_odbc`` from the checkout: Python then
+    imports the checkout's own ``connector_packager`` folder, which must still find the schemas in ``xsd/``.
+    ``-S`` keeps the test environment's editable-install hook out, as on a machine with a regular install."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(wheel_install), sysconfig.get_paths()["purelib"]])}
+    proc = subprocess.run([PYTHON, "-S", "-m", "connector_packager.package", "samples/acme_odbc", "-d",
+                           str(tmp_path / "out"), "-l", str(tmp_path)], cwd=REPO, env=env, capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "acme_odbc-v1.2.0.taco").is_file()
