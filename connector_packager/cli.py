@@ -19,6 +19,7 @@ import click
 from connector_packager import __version__
 from connector_packager.errors import PackagerError, UsageProblem
 from connector_packager.findings import Finding, Severity
+from connector_packager.formats import FORMATS
 
 if TYPE_CHECKING:
     from connector_packager.results import CheckResult
@@ -69,7 +70,7 @@ def _log_dir(value: str | None, input_dir: Path | None) -> Path:
     return folder
 
 
-FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
                              show_default=True,
                              help="text for people; json (a versioned report) or github (workflow annotations) on "
                                   "standard output for programs and CI.")

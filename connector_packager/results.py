@@ -43,8 +43,7 @@ def check_path(path: Path, *, backwards_compatible: bool = False) -> CheckResult
     if path.suffix.lower() == ".trex" and not path.is_dir():
         from connector_packager.trex import check_trex
 
-        trex = CheckResult(str(path), "trex", check_trex(path))
-        return trex
+        return CheckResult(str(path), "trex", check_trex(path))
     from connector_packager.validation import check_connector
 
     return connector_result(str(path), check_connector(path, backwards_compatible=backwards_compatible))

@@ -14,12 +14,6 @@ REQUIRED_EXTENSION_CHILDREN = ("default-locale", "name", "description", "author"
                                "source-location", "icon")
 ENCODING_CHILDREN = ("display-name", "data-spec", "role-spec", "fields", "encoding-icon", "tooltip")
 MAX_ENCODINGS = 4
-#: Elements whose resource-id names a <resource> (and nowhere else may carry one).
-LOCALIZABLE = ("name", "description", "display-name", "tooltip")
-#: Elements that hold no text of their own.
-NO_TEXT = frozenset({*EXTENSION_KINDS, "source-location", "permissions", "context-menu", "encoding", "data-spec",
-                     "role-spec", "resources", "resource", "author", "fields", "encoding-icon",
-                     "configure-context-menu-item"})
 #: Elements whose text counts against the 1000-character limit.
 LIMITED_TEXT = frozenset({"name", "description", "default-locale", "min-api-version", "permission",
                           "display-name", "tooltip", "data-type", "role-type", "text"})
