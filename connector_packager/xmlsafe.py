@@ -51,7 +51,7 @@ def parse_xml(data: bytes) -> etree._ElementTree:
     """
     if _ENTITY_DECLARATIONS.search(data):
         # Refused before libxml2 sees it, so the message is the same whatever the entities would expand to.
-        raise XmlProblem("xml-doctype-forbidden", "entity declarations are not allowed in connector files", 1, None)
+        raise XmlProblem("xml-doctype-forbidden", "entity declarations are not allowed", 1, None)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
@@ -65,7 +65,7 @@ def parse_xml(data: bytes) -> etree._ElementTree:
         raise XmlProblem("xml-doctype-forbidden", "a DOCTYPE that points at an external DTD is not allowed "
                          "(it would not be read)", 1, None)
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise XmlProblem("xml-doctype-forbidden", "entity declarations are not allowed in connector files", 1, None)
+        raise XmlProblem("xml-doctype-forbidden", "entity declarations are not allowed", 1, None)
     return tree
 
 
