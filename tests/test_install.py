@@ -24,6 +24,10 @@ def wheel_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
         names = archive.namelist()
     assert "connector_packager/xsd/tdd_latest.xsd" in names
     assert "connector_packager/xsd/common.xsd" in names
+    assert "connector_packager/xsd/extension_manifest.xsd" in names
+    shipped = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
+    in_tree = {str(p.parent.relative_to(REPO)) for p in (REPO / "connector_packager").rglob("__init__.py")}
+    assert in_tree <= shipped, f"subpackages missing from the wheel: {sorted(in_tree - shipped)}"
     target = out / "site"
     subprocess.run([PYTHON, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
@@ -40,6 +44,9 @@ def test_wheel_install_packages_a_sample_from_another_directory(wheel_install: P
                           env=env, cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "acme_odbc-v1.2.0.taco").is_file()
+    trex = subprocess.run([PYTHON, "-m", "connector_packager", "validate", "--recursive", str(SAMPLES / "extensions")],
+                          env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert trex.returncode == 0, trex.stderr + trex.stdout
 
 
 @pytest.mark.slow
