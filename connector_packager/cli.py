@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -22,7 +22,11 @@ from connector_packager.findings import Finding, Severity
 from connector_packager.formats import FORMATS
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from connector_packager.connector import Report
     from connector_packager.results import CheckResult
+    from connector_packager.signing.keysource import KeySource
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEST = "packaged-connector"
@@ -76,6 +80,58 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
                                   "standard output for programs and CI.")
 
 
+def _signing_options(command: Callable[..., NoReturn]) -> Callable[..., NoReturn]:
+    """The options that pick the signing key and timestamp authority (``sign``, and ``package`` to sign at once)."""
+    path = click.Path(path_type=Path, dir_okay=False)
+    options = [
+        click.option("--alias", metavar="ALIAS", help="The key's name (in the keystore, or its label on the token); "
+                                                      "also names META-INF/<ALIAS>.SF."),
+        click.option("--keystore", type=path, help="PKCS#12 keystore (.p12/.pfx) with the key and its chain."),
+        click.option("--storepass", metavar="PASSWORD",
+                     help="Keystore password. Other users can see it in the process list: prefer --storepass-env."),
+        click.option("--storepass-env", metavar="VAR", help="Environment variable holding the keystore password."),
+        click.option("--keypass", metavar="PASSWORD",
+                     help="Password of the key, if it differs from the keystore's (or of an encrypted --key)."),
+        click.option("--key", "key_file", type=path, help="PEM (or DER) private key; needs --cert-chain."),
+        click.option("--cert-chain", type=path,
+                     help="PEM file: the signer's certificate, then its issuers. With --pkcs11-module it replaces "
+                          "the certificates on the token."),
+        click.option("--pkcs11-module", type=path,
+                     help="PKCS#11 module (.so/.dll) of the token (HSM, smart card) holding the key."),
+        click.option("--token-label", metavar="LABEL", help="Label of the token with the key (--pkcs11-module)."),
+        click.option("--pin-env", metavar="VAR", help="Environment variable holding the token's user PIN."),
+        click.option("--tsa", metavar="URL", help="RFC 3161 timestamp authority; Tableau requires a timestamp."),
+        click.option("--no-timestamp", is_flag=True,
+                     help="Sign without a timestamp (for tests only: Tableau will not load the result)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _environment(variable: str | None, option: str) -> str | None:
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if value is None:
+        raise UsageProblem(f"{option} names the environment variable {variable}, which is not set")
+    return value
+
+
+def _key_source(alias: str | None, keystore: Path | None, storepass: str | None, storepass_env: str | None,
+                keypass: str | None, key_file: Path | None, cert_chain: Path | None, pkcs11_module: Path | None,
+                token_label: str | None, pin_env: str | None, tsa: str | None, no_timestamp: bool) -> KeySource:
+    from connector_packager.signing.keysource import KeySource
+
+    if storepass is not None and storepass_env is not None:
+        raise UsageProblem("give --storepass or --storepass-env, not both")
+    return KeySource(alias=alias, keystore=keystore,
+                     storepass=storepass if storepass is not None else _environment(storepass_env, "--storepass-env"),
+                     keypass=keypass, key=key_file, cert_chain=cert_chain, pkcs11_module=pkcs11_module,
+                     token_label=token_label, pin=_environment(pin_env, "--pin-env"), tsa=tsa,
+                     no_timestamp=no_timestamp)
+
+
 @click.command("package", context_settings=CONTEXT_SETTINGS)
 @click.argument("input_dir", type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
 @click.option("-v", "--verbose", is_flag=True,
@@ -90,9 +146,14 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
 @click.option("--force-package", is_flag=True,
               help="Write the .taco even though validation failed (the exit code stays 1).")
 @FORMAT_OPTION
+@_signing_options
 def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validate_only: bool,
-                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, fmt: str) -> NoReturn:
-    """Validate the Tableau connector in INPUT_DIR and package it into a .taco file."""
+                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, fmt: str,
+                    **signing: Any) -> NoReturn:
+    """Validate the Tableau connector in INPUT_DIR and package it into a .taco file.
+
+    With the signing options (see `connector-packager sign --help`) the .taco is signed as it is written.
+    """
     if len(dests) > 1:
         raise click.UsageError("-d/--dest may be given only once")
     is_trex = input_dir.suffix.lower() == ".trex" and not input_dir.is_dir()
@@ -104,6 +165,11 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
         from connector_packager.logsetup import LOG_FILE_NAME, run_logging
         from connector_packager.packaging import check_destination
 
+        key_source = _key_source(**signing)
+        if key_source.requested:
+            if validate_only:
+                raise UsageProblem("--validate-only writes no .taco, so there is nothing to sign")
+            key_source.check()
         logs = _log_dir(log_dir, None if is_trex else input_dir)
         if not validate_only:
             check_destination(dest, input_dir)
@@ -113,7 +179,8 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
                 code = run.check_trex(input_dir)
             else:
                 code = run.package(input_dir, dest, validate_only=validate_only,
-                                   backwards_compatible=backwards_compatible, force_package=force_package)
+                                   backwards_compatible=backwards_compatible, force_package=force_package,
+                                   signing=key_source if key_source.requested else None)
     sys.exit(code)
 
 
@@ -156,7 +223,7 @@ class _PackageRun:
         return EXIT_OK if result.ok else EXIT_FAILED
 
     def package(self, input_dir: Path, dest: Path, *, validate_only: bool, backwards_compatible: bool,
-                force_package: bool) -> int:
+                force_package: bool, signing: KeySource | None = None) -> int:
         from connector_packager.packaging import package
         from connector_packager.results import connector_result
         from connector_packager.validation import check_connector
@@ -183,7 +250,7 @@ class _PackageRun:
         if validate_only:
             self.emit(result)
             return EXIT_OK
-        target = package(report, dest)
+        target = package(report, dest) if signing is None else self.package_signed(report, dest, signing)
         if not report.ok:
             _log_min_version(logger, report.min_version or "?", report.min_version_reasons)
         logger.info("%s was created in %s", target.name, os.path.abspath(dest))
@@ -191,6 +258,26 @@ class _PackageRun:
         result.min_version_tableau = report.min_version
         self.emit(result)
         return EXIT_OK if report.ok else EXIT_FAILED
+
+
+    def package_signed(self, report: Report, dest: Path, signing: KeySource) -> Path:
+        from connector_packager.packaging import package
+        from connector_packager.signing.sign import Signed, sign_jar
+
+        signer = signing.open()
+        assert signing.alias is not None
+        signed: list[Signed] = []
+
+        def sign(data: bytes) -> bytes:
+            signed.append(sign_jar(data, signer, signing.alias or "", signing.tsa))
+            return signed[0].data
+
+        target = package(report, dest, sign)
+        for warning in signed[0].warnings:
+            self.logger.warning("Warning: %s", warning)
+        self.logger.info("Signed as %s%s", signed[0].signature_name,
+                         f", timestamped by {signing.tsa}" if signing.tsa else " (no timestamp)")
+        return target
 
 
 def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -> None:
@@ -218,6 +305,79 @@ def inspect_command(taco: Path) -> NoReturn:
         info = read_taco(taco)
         click.echo(describe_taco(info))
         sys.exit(EXIT_FAILED if info.problems else EXIT_OK)
+
+
+@main.command("sign", context_settings=CONTEXT_SETTINGS)
+@click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the signed .taco here. Default: replace TACO (atomically: it stays whole on failure).")
+@_signing_options
+def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
+    """Sign TACO as jarsigner does, with an RFC 3161 timestamp, so that Tableau loads it.
+
+    The key comes from a PKCS#12 keystore (--keystore), PEM files (--key, --cert-chain) or a PKCS#11 token
+    (--pkcs11-module, --token-label, --pin-env). Check the result with `connector-packager verify`.
+    """
+    with _failures_as_exit_codes():
+        from connector_packager.signing.sign import sign_jar
+        from connector_packager.taco import write_file
+
+        source = _key_source(**signing)
+        source.check()
+        assert source.alias is not None
+        try:
+            data = taco.read_bytes()
+        except FileNotFoundError:
+            raise PackagerError(f"{taco} does not exist") from None
+        except OSError as exc:
+            raise PackagerError(f"cannot read {taco}: {exc.strerror or exc}") from None
+        signed = sign_jar(data, source.open(), source.alias, source.tsa)
+        target = output or taco
+        write_file(target, signed.data)
+        for warning in signed.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        stamp = f", timestamped by {source.tsa}" if source.tsa else " without a timestamp"
+        click.echo(f"Signed {target} as {signed.signature_name}{stamp}.")
+    sys.exit(EXIT_OK)
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageProblem(f"--at {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+@main.command("verify", context_settings=CONTEXT_SETTINGS)
+@click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--truststore", type=click.Path(path_type=Path, dir_okay=False),
+              help="Trusted roots: a PEM file, a PKCS#12 file, or a Java keystore such as cacerts. "
+                   "Default: the system CA bundle.")
+@click.option("--truststore-pass", metavar="PASSWORD",
+              help="Password of the truststore (Java keystores default to changeit).")
+@click.option("--at", "at", metavar="DATE", help="Judge as of DATE (YYYY-MM-DD or ISO 8601 time, UTC unless "
+                                                 "given) instead of now.")
+@FORMAT_OPTION
+def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | None, at: str | None,
+                   fmt: str) -> NoReturn:
+    """Check TACO's signature as jarsigner -verify -strict and Tableau do, and say whether Tableau will load it.
+
+    Exit status 0 when Tableau will load it, 1 when it will refuse it.
+    """
+    with _failures_as_exit_codes():
+        from connector_packager.signing.truststore import load_truststore
+        from connector_packager.signing.verdict import render
+        from connector_packager.signing.verify import verify_taco
+
+        moment = _moment(at)
+        result = verify_taco(taco, load_truststore(truststore, truststore_pass), moment)
+        click.echo(render(fmt, result))
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
 
 
 @main.command("validate", context_settings=CONTEXT_SETTINGS)

@@ -55,12 +55,12 @@ def render_json(results: Sequence[CheckResult]) -> str:
     return json.dumps(report, indent=2)
 
 
-def _escape_data(text: str) -> str:
+def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render_github(results: Sequence[CheckResult]) -> str:
@@ -69,15 +69,15 @@ def render_github(results: Sequence[CheckResult]) -> str:
     for result in results:
         for finding in result.findings:
             path = str(finding_json(finding, result)["path"])
-            props = [f"file={_escape_property(path)}"]
+            props = [f"file={escape_property(path)}"]
             if finding.line is not None:
                 props.append(f"line={finding.line}")
             if finding.column is not None:
                 props.append(f"col={finding.column}")
-            props.append(f"title={_escape_property(finding.rule)}")
+            props.append(f"title={escape_property(finding.rule)}")
             message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
             level = {"error": "error", "warning": "warning"}.get(finding.severity.value, "notice")
-            lines.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+            lines.append(f"::{level} {','.join(props)}::{escape_data(message)}")
     return "\n".join(lines)
 
 

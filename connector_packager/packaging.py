@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from connector_packager.connector import Report
@@ -49,7 +50,7 @@ def taco_entries(report: Report) -> list[tuple[str, bytes]]:
     return entries
 
 
-def package(report: Report, dest: Path) -> Path:
+def package(report: Report, dest: Path, finish: Callable[[bytes], bytes] | None = None) -> Path:
     """Write ``<class>-v<plugin-version>.taco`` into ``dest`` (created if missing) and return its path."""
     name = report.taco_name
     manifest = report.manifest
@@ -64,5 +65,5 @@ def package(report: Report, dest: Path) -> Path:
         raise PackagerError(f"cannot create the destination folder {dest}: {exc.strerror or exc}") from None
     target = dest / name
     log.debug("Writing %s with %d entries", target, len(entries) + 2)
-    write_taco(target, entries)
+    write_taco(target, entries, finish)
     return target

@@ -2,7 +2,9 @@
 
 Entries: ``META-INF/``, ``META-INF/MANIFEST.MF``, then the connector's files
 in the order given, deflated. Every entry gets the same timestamp
-(``SOURCE_DATE_EPOCH`` when set), fixed permissions and no extra fields, so
+(``SOURCE_DATE_EPOCH`` when set), no extra fields, and no POSIX permission
+bits (as the JDK's ``jar`` writes them: ``jarsigner`` warns about permission
+bits, which a signature does not cover), so
 the same input gives the same bytes on every run and machine. The archive is
 written to a temporary file next to its destination, synced, and renamed
 into place only when complete.
@@ -11,11 +13,12 @@ into place only when complete.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,9 +30,10 @@ JAR_DIR = "META-INF/"
 JAR_MANIFEST = "META-INF/MANIFEST.MF"
 #: 1980-01-01 00:00:00, the earliest time a zip entry can carry.
 DEFAULT_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
-FILE_MODE = 0o644
-DIR_MODE = 0o755
-_UNIX = 3
+_MSDOS = 0
+_MSDOS_DIRECTORY = 0x10
+#: The MS-DOS "archive" attribute; zipfile would put POSIX bits into an attribute of 0.
+MSDOS_FILE = 0x20
 
 
 def zip_timestamp() -> tuple[int, int, int, int, int, int]:
@@ -48,12 +52,12 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
 
 def _info(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=when)
-    info.create_system = _UNIX
+    info.create_system = _MSDOS
     if name.endswith("/"):
-        info.external_attr = (0o040000 | DIR_MODE) << 16 | 0x10
+        info.external_attr = _MSDOS_DIRECTORY
         info.compress_type = zipfile.ZIP_STORED
     else:
-        info.external_attr = (0o100000 | FILE_MODE) << 16
+        info.external_attr = MSDOS_FILE
         info.compress_type = zipfile.ZIP_DEFLATED
     return info
 
@@ -98,11 +102,27 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
             os.close(dir_fd)
 
 
-def write_taco(target: Path, entries: Sequence[tuple[str, bytes]]) -> None:
-    """Write a complete .taco at ``target`` or nothing at all."""
+def write_taco(target: Path, entries: Sequence[tuple[str, bytes]],
+               finish: Callable[[bytes], bytes] | None = None) -> None:
+    """Write a complete .taco at ``target`` or nothing at all. ``finish`` (signing) may rework the archive's bytes
+    before they are written."""
+    if finish is None:
+        _write(target, lambda out: write_jar(out, entries))
+        return
+    buffer = io.BytesIO()
+    write_jar(buffer, entries)
+    write_file(target, finish(buffer.getvalue()))
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data`` atomically: the old file stays whole if anything fails."""
+    _write(target, lambda out: out.write(data))
+
+
+def _write(target: Path, fill: Callable[[BinaryIO], object]) -> None:
     try:
         with atomic_output(target) as out:
-            write_jar(out, entries)
+            fill(out)
     except OSError as exc:
         raise PackagerError(f"cannot write {target}: {exc.strerror or exc}",
                             hint="check that the destination folder is writable and has free space") from None

@@ -6,10 +6,13 @@ import os
 import shutil
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.pki import Pki, make_pki
+from tests.tsa_server import LoopbackTsa, openssl_available
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -136,3 +139,30 @@ needs_jdk = pytest.mark.skipif(not has_jdk("jar", "jarsigner", "keytool", "java"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared beside the repository")
 
 PYTHON = sys.executable
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """The throwaway PKI of the signing tests (made once per run)."""
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def tsa(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackTsa]:
+    """A real RFC 3161 timestamp authority (openssl ts) on loopback, for the whole run."""
+    if not openssl_available():
+        pytest.skip("needs openssl for the loopback timestamp authority")
+    server = LoopbackTsa(pki, tmp_path_factory.mktemp("tsa")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def unsigned_taco(tmp_path: Path) -> Path:
+    """A freshly packaged, unsigned .taco of the acme_odbc sample."""
+    from connector_packager.packaging import package
+    from connector_packager.validation import check_connector
+
+    report = check_connector(SAMPLES / "acme_odbc")
+    assert report.ok
+    return package(report, tmp_path / "out")

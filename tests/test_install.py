@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sysconfig
 import zipfile
@@ -15,9 +16,13 @@ from tests.conftest import PYTHON, REPO, SAMPLES
 
 @pytest.fixture(scope="module")
 def wheel_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build a wheel from the working tree and unpack it into a folder of its own."""
+    """Build a wheel from a clean copy of the working tree (no stale build/ or egg-info to hide a missing
+    package) and unpack it into a folder of its own."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([PYTHON, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(REPO)], check=True,
+    source = out / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".ci-venv", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "packaged-connector"))
+    subprocess.run([PYTHON, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(source)], check=True,
                    capture_output=True)
     [wheel] = list(out.glob("connector_packager-*.whl"))
     with zipfile.ZipFile(wheel) as archive:

@@ -1,0 +1,95 @@
+"""Certificate facts the signing and verifying code share: chain order, usages, names, validity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+ANY_EKU = x509.ObjectIdentifier("2.5.29.37.0")
+
+
+def describe(cert: x509.Certificate) -> str:
+    """The subject as people read it (``CN=..., O=...``)."""
+    return cert.subject.rfc4514_string() or f"(empty subject, serial {cert.serial_number:x})"
+
+
+def public_key_bytes(cert: x509.Certificate) -> bytes:
+    return cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s name and key signed ``cert``."""
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def is_self_signed(cert: x509.Certificate) -> bool:
+    return cert.issuer == cert.subject and issued_by(cert, cert)
+
+
+def order_chain(leaf: x509.Certificate, others: Iterable[x509.Certificate]) -> list[x509.Certificate]:
+    """``leaf`` followed by the certificates among ``others`` that issued it, in order, as far as they go."""
+    pool = [c for c in others if c != leaf]
+    chain = [leaf]
+    while not is_self_signed(chain[-1]):
+        parent = next((c for c in pool if c not in chain and issued_by(chain[-1], c)), None)
+        if parent is None:
+            break
+        chain.append(parent)
+    return chain
+
+
+def _extension(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> x509.ExtensionType | None:
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def usage_problem(cert: x509.Certificate, purpose: x509.ObjectIdentifier) -> str | None:
+    """Why ``cert`` may not sign for ``purpose`` (code signing or time stamping), or None.
+
+    Key usage, when present, must allow digitalSignature; extended key usage, when present, must
+    name the purpose (or anyExtendedKeyUsage, except for time stamping, where RFC 3161 wants the
+    purpose itself).
+    """
+    key_usage = _extension(cert, x509.KeyUsage)
+    if isinstance(key_usage, x509.KeyUsage) and not key_usage.digital_signature:
+        return "its key usage does not allow digitalSignature"
+    eku = _extension(cert, x509.ExtendedKeyUsage)
+    wanted = "codeSigning" if purpose == ExtendedKeyUsageOID.CODE_SIGNING else "timeStamping"
+    if purpose == ExtendedKeyUsageOID.TIME_STAMPING:
+        if not isinstance(eku, x509.ExtendedKeyUsage) or purpose not in eku:
+            return f"its extended key usage does not include {wanted}"
+    elif isinstance(eku, x509.ExtendedKeyUsage) and purpose not in eku and ANY_EKU not in eku:
+        names = ", ".join(getattr(oid, "_name", oid.dotted_string) for oid in eku)
+        return f"its extended key usage ({names}) does not include {wanted}"
+    return None
+
+
+def validity_problem(cert: x509.Certificate, at: dt.datetime) -> str | None:
+    if at < cert.not_valid_before_utc:
+        return f"{describe(cert)} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
+    if at > cert.not_valid_after_utc:
+        return f"{describe(cert)} expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+def is_ca(cert: x509.Certificate) -> bool:
+    constraints = _extension(cert, x509.BasicConstraints)
+    if not isinstance(constraints, x509.BasicConstraints) or not constraints.ca:
+        return False
+    key_usage = _extension(cert, x509.KeyUsage)
+    return not isinstance(key_usage, x509.KeyUsage) or key_usage.key_cert_sign
+
+
+def earliest_expiry(chain: Sequence[x509.Certificate]) -> dt.datetime:
+    return min(c.not_valid_after_utc for c in chain)

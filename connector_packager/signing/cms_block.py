@@ -1,0 +1,174 @@
+"""The signature block (``META-INF/<NAME>.RSA`` or ``.EC``): a detached CMS SignedData over the .SF file.
+
+Written as the JDK's jarsigner writes it: the chain in ``certificates``; one
+SignerInfo identified by issuer and serial number, with the signed attributes
+contentType, signingTime, CMSAlgorithmProtection and messageDigest; the
+timestamp token in the unsigned ``signatureTimeStampToken`` attribute. The
+structures come from asn1crypto; the signature from ``cryptography``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from asn1crypto import algos, cms, core
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from connector_packager.signing.signers import Signer
+
+_SIGNATURE_ALGORITHMS = {"RSA": "sha256_rsa", "EC": "sha256_ecdsa"}
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512}
+
+
+class SignatureProblem(Exception):
+    """A signature that does not verify, or a structure that is not what a signature block holds."""
+
+
+def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+
+
+def signed_attributes(content: bytes, signature_algorithm: str, when: dt.datetime) -> cms.CMSAttributes:
+    """jarsigner's four signed attributes, in DER order (a SET OF is sorted by encoding)."""
+    attributes = [
+        cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
+        cms.CMSAttribute({"type": "signing_time", "values": [cms.Time({"utc_time": when})]}),
+        cms.CMSAttribute({"type": "cms_algorithm_protection", "values": [cms.CMSAlgorithmProtection({
+            "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": signature_algorithm})})]}),
+        cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(content).digest()]}),
+    ]
+    return cms.CMSAttributes(sorted(attributes, key=lambda a: a.dump()))
+
+
+def _set_encoding(attributes: cms.CMSAttributes) -> bytes:
+    """Signed attributes are signed as a universal SET, not with the [0] tag they carry in the SignerInfo."""
+    encoded: bytes = attributes.dump()
+    return b"\x31" + encoded[1:]
+
+
+def sign_content(content: bytes, signer: Signer, when: dt.datetime) -> tuple[cms.CMSAttributes, bytes]:
+    """The signed attributes for ``content`` and the signer's signature over them."""
+    attributes = signed_attributes(content, _SIGNATURE_ALGORITHMS[signer.key_type], when)
+    return attributes, signer.sign(_set_encoding(attributes))
+
+
+def signature_block(signer: Signer, attributes: cms.CMSAttributes, signature: bytes,
+                    timestamp_token: cms.ContentInfo | None) -> bytes:
+    """The DER ContentInfo of the signature block."""
+    leaf = to_asn1(signer.chain[0])
+    info = {
+        "version": "v1",
+        "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
+            "issuer": leaf.issuer, "serial_number": leaf.serial_number})}),
+        "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+        "signed_attrs": attributes,
+        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": _SIGNATURE_ALGORITHMS[signer.key_type]}),
+        "signature": signature,
+    }
+    if timestamp_token is not None:
+        info["unsigned_attrs"] = cms.CMSAttributes([cms.CMSAttribute({
+            "type": "signature_time_stamp_token", "values": [timestamp_token]})])
+    signed_data = cms.SignedData({
+        "version": "v1",
+        "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+        "encap_content_info": {"content_type": "data"},
+        "certificates": [cms.CertificateChoices({"certificate": to_asn1(c)}) for c in signer.chain],
+        "signer_infos": [cms.SignerInfo(info)],
+    })
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
+
+
+def load_signed_data(data: bytes, what: str) -> cms.SignedData:
+    """Parse a DER ContentInfo that must hold SignedData."""
+    try:
+        info = cms.ContentInfo.load(data, strict=True)
+        if info["content_type"].native != "signed_data":
+            raise SignatureProblem(f"{what} is {info['content_type'].native}, not SignedData")
+        signed_data = info["content"]
+        for part in ("digest_algorithms", "encap_content_info", "certificates", "signer_infos"):
+            signed_data[part]  # parse the parts used now, so malformed ones fail here
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SignatureProblem(f"{what} is not a readable CMS SignedData structure ({exc})") from None
+    if not isinstance(signed_data, cms.SignedData):
+        raise SignatureProblem(f"{what} is not SignedData")
+    return signed_data
+
+
+def certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
+    """The X.509 certificates the structure carries (other certificate kinds are skipped)."""
+    found = []
+    for choice in signed_data["certificates"] or []:
+        if choice.name == "certificate":
+            try:
+                found.append(x509.load_der_x509_certificate(choice.chosen.dump()))
+            except ValueError:
+                continue
+    return found
+
+
+def signer_certificate(signer_info: cms.SignerInfo, pool: list[x509.Certificate]) -> x509.Certificate:
+    """The certificate the SignerInfo names (by issuer and serial number, or by subject key identifier)."""
+    sid = signer_info["sid"]
+    for cert in pool:
+        asn1_cert = to_asn1(cert)
+        if sid.name == "issuer_and_serial_number":
+            if (asn1_cert.serial_number == sid.chosen["serial_number"].native
+                    and asn1_cert.issuer == sid.chosen["issuer"]):
+                return cert
+        elif asn1_cert.key_identifier == sid.chosen.native:
+            return cert
+    raise SignatureProblem("the signature block does not carry the signer's certificate")
+
+
+def hash_name(signer_info: cms.SignerInfo) -> str:
+    name = str(signer_info["digest_algorithm"]["algorithm"].native)
+    if name not in _HASHES:
+        raise SignatureProblem(f"unsupported digest algorithm {name}")
+    return name
+
+
+def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.Certificate) -> None:
+    """Check that ``cert``'s key signed ``content`` as ``signer_info`` describes; raise SignatureProblem if not."""
+    digest = hash_name(signer_info)
+    attributes = signer_info["signed_attrs"]
+    if isinstance(attributes, core.Void) or not len(attributes):
+        signed = content
+    else:
+        digests = [a["values"][0].native for a in attributes if a["type"].native == "message_digest"]
+        if len(digests) != 1:
+            raise SignatureProblem("the signed attributes carry no single message digest")
+        if digests[0] != hashlib.new(digest, content).digest():
+            raise SignatureProblem("the signed content does not match the digest in the signature")
+        signed = _set_encoding(attributes)
+    algorithm = signer_info["signature_algorithm"]
+    try:
+        kind = algorithm.signature_algo
+    except ValueError:
+        raise SignatureProblem(f"unsupported signature algorithm {algorithm['algorithm'].native}") from None
+    try:
+        hash_algorithm = _HASHES.get(algorithm.hash_algo, _HASHES[digest])()
+    except ValueError:  # plain rsaEncryption / ecPublicKey names no hash: the digest algorithm applies
+        hash_algorithm = _HASHES[digest]()
+    key = cert.public_key()
+    signature = signer_info["signature"].native
+    try:
+        if kind == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, signed, padding.PKCS1v15(), hash_algorithm)
+        elif kind == "ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, signed, ec.ECDSA(hash_algorithm))
+        else:
+            raise SignatureProblem(f"unsupported signature algorithm {algorithm['algorithm'].native} for a "
+                                   f"{type(key).__name__.lstrip('_')}")
+    except InvalidSignature:
+        raise SignatureProblem("the signature does not verify with the signer's certificate") from None
+    except UnsupportedAlgorithm as exc:
+        raise SignatureProblem(f"unsupported signature algorithm: {exc}") from None

@@ -1,0 +1,97 @@
+"""Writing a verification out: text for people, JSON for programs, GitHub annotations for CI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from connector_packager import __version__
+from connector_packager.formats import escape_data, escape_property
+from connector_packager.signing.certificates import describe
+from connector_packager.signing.chain import Chain
+from connector_packager.signing.verify import SignerReport, Verification
+
+JSON_VERIFY_VERSION = 1
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _chain_text(chain: Chain | None) -> str:
+    if chain is None:
+        return "?"
+    text = " -> ".join(c.subject.rfc4514_string() for c in chain.certs)
+    return text + (" (trusted root)" if chain.trusted else " (NOT trusted)")
+
+
+def _signer_lines(signer: SignerReport) -> list[str]:
+    lines = [f"  signature:   META-INF/{signer.name}.SF"]
+    if signer.chain is not None:
+        leaf = signer.chain.certs[0]
+        lines.append(f"  signer:      {describe(leaf)} (certificate valid until {leaf.not_valid_after_utc:%Y-%m-%d})")
+        lines.append(f"  chain:       {_chain_text(signer.chain)}")
+    if signer.timestamp is not None:
+        stamp = signer.timestamp
+        lines.append(f"  timestamp:   {stamp.time:%Y-%m-%d %H:%M:%S} UTC by {describe(stamp.tsa)}")
+        lines.append(f"  tsa chain:   {_chain_text(signer.timestamp_chain)}")
+    else:
+        lines.append("  timestamp:   none")
+    if signer.valid_until is not None:
+        lines.append(f"  valid until: {signer.valid_until:%Y-%m-%d} "
+                     f"({'timestamp authority certificate' if signer.timestamp else 'signer certificate'})")
+    return lines
+
+
+def render_text(result: Verification) -> str:
+    lines = [str(result.path), f"  entries:     {result.entries} signed entries checked"]
+    for signer in result.signers:
+        lines += _signer_lines(signer)
+    lines += [f"  problem:     {p}" for p in result.problems]
+    lines += [f"  warning:     {w}" for w in result.warnings]
+    lines.append(result.verdict)
+    return "\n".join(lines)
+
+
+def _chain_json(chain: Chain | None) -> dict[str, object] | None:
+    if chain is None:
+        return None
+    return {"certificates": [{"subject": c.subject.rfc4514_string(), "issuer": c.issuer.rfc4514_string(),
+                              "not_before": _when(c.not_valid_before_utc), "not_after": _when(c.not_valid_after_utc)}
+                             for c in chain.certs],
+            "trusted": chain.trusted, "problem": chain.problem}
+
+
+def render_json(result: Verification) -> str:
+    report = {
+        "version": JSON_VERIFY_VERSION,
+        "tool": {"name": "connector-packager", "version": __version__},
+        "path": str(result.path),
+        "checked_at": _when(result.at),
+        "ok": result.ok,
+        "verdict": result.verdict,
+        "entries": result.entries,
+        "signers": [{
+            "name": s.name,
+            "chain": _chain_json(s.chain),
+            "timestamp": None if s.timestamp is None else {
+                "time": _when(s.timestamp.time), "authority": describe(s.timestamp.tsa),
+                "policy": s.timestamp.policy, "chain": _chain_json(s.timestamp_chain)},
+            "valid_until": _when(s.valid_until),
+        } for s in result.signers],
+        "problems": result.problems,
+        "warnings": result.warnings,
+    }
+    return json.dumps(report, indent=2)
+
+
+def render_github(result: Verification) -> str:
+    where = f"file={escape_property(str(result.path))}"
+    lines = [f"::error {where},title=signature::{escape_data(p)}" for p in result.problems]
+    lines += [f"::warning {where},title=signature::{escape_data(w)}" for w in result.warnings]
+    lines.append(f"::{'notice' if result.ok else 'error'} {where},title=verdict::{escape_data(result.verdict)}")
+    return "\n".join(lines)
+
+
+def render(fmt: str, result: Verification) -> str:
+    return {"text": render_text, "json": render_json, "github": render_github}[fmt](result)
