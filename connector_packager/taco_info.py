@@ -126,7 +126,7 @@ def describe_taco(info: TacoInfo) -> str:
     lines.append(f"  min-version-tableau: {info.min_version or 'not stamped'}")
     if info.signers:
         lines.append(f"  signature:   signature files present for {', '.join(info.signers)} "
-                     "(not verified: signature verification is not implemented yet)")
+                     f"(not checked here: run connector-packager verify {info.path})")
     else:
         lines.append("  signature:   unsigned (Tableau will not load an unsigned .taco)")
     lines.append(f"  entries ({len(info.entries)}):")

@@ -8,6 +8,7 @@ import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -141,6 +142,16 @@ needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared b
 PYTHON = sys.executable
 
 
+#: Set by .ci/run: there a missing real component (openssl, SoftHSM2) fails the tests instead of skipping them.
+REQUIRE_TOOLS = os.environ.get("CONNECTOR_PACKAGER_REQUIRE_TOOLS") == "1"
+
+
+def missing_tool(reason: str) -> NoReturn:
+    if REQUIRE_TOOLS:
+        pytest.fail(f"{reason}; CONNECTOR_PACKAGER_REQUIRE_TOOLS=1 requires it")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """The throwaway PKI of the signing tests (made once per run)."""
@@ -151,7 +162,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def tsa(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackTsa]:
     """A real RFC 3161 timestamp authority (openssl ts) on loopback, for the whole run."""
     if not openssl_available():
-        pytest.skip("needs openssl for the loopback timestamp authority")
+        missing_tool("needs openssl for the loopback timestamp authority")
     server = LoopbackTsa(pki, tmp_path_factory.mktemp("tsa")).start()
     yield server
     server.stop()

@@ -322,3 +322,20 @@ def test_package_signs_in_the_same_run(pki: Pki, tsa: LoopbackTsa, tmp_path: Pat
     assert inspected.exit_code == 0, inspected.output
     refused = cli("package", SAMPLES / "acme_jdbc", "--validate-only", "-l", tmp_path, "--tsa", tsa.url)
     assert refused.exit_code == 2 and "nothing to sign" in refused.output
+
+
+@pytest.mark.parametrize(("entry", "data"), [
+    ("META-INF/AUTHOR.RSA", b"junk"),
+    ("META-INF/AUTHOR.RSA", b"\x30\x82\x10\x00\x06\x09"),
+    ("META-INF/AUTHOR.RSA", b"\x30\x03\x02\x01\x01"),
+    ("META-INF/AUTHOR.SF", b"\xff\xfe\x00garbage"),
+    ("META-INF/MANIFEST.MF", b" starts with a continuation\r\n"),
+])
+def test_hostile_signature_files_get_a_refusal_not_a_traceback(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path,
+                                                               entry: str, data: bytes) -> None:
+    assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
+    rewrite(unsigned_taco, {entry: data})
+    result = CliRunner().invoke(main, ["verify", str(unsigned_taco), "--truststore", str(pki.root_pem)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    assert "Tableau will refuse this connector: " in result.output
