@@ -165,10 +165,11 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
         from connector_packager.logsetup import LOG_FILE_NAME, run_logging
         from connector_packager.packaging import check_destination
 
-        key_source = _key_source(**signing)
-        if key_source.requested:
+        key_source = None
+        if any(value not in (None, False) for value in signing.values()):
             if validate_only:
                 raise UsageProblem("--validate-only writes no .taco, so there is nothing to sign")
+            key_source = _key_source(**signing)
             key_source.check()
         logs = _log_dir(log_dir, None if is_trex else input_dir)
         if not validate_only:
@@ -180,7 +181,7 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
             else:
                 code = run.package(input_dir, dest, validate_only=validate_only,
                                    backwards_compatible=backwards_compatible, force_package=force_package,
-                                   signing=key_source if key_source.requested else None)
+                                   signing=key_source)
     sys.exit(code)
 
 

@@ -194,3 +194,15 @@ def test_package_module_checks_a_trex_with_validate_only(tmp_path: Path) -> None
     assert failed.exit_code == 1
     assert f"{tmp_path}/bad.trex:10: error: url" in failed.output and "[source-url-scheme]" in failed.output
     assert run([str(trex), "-l", str(tmp_path)]).exit_code == 2  # .trex files are not packaged
+
+
+def test_packaging_without_signing_options_does_not_import_the_signing_code(tmp_path: Path) -> None:
+    """Signing pulls in cryptography and asn1crypto; a plain package run must not pay for them."""
+    proc = subprocess.run([PYTHON, "-X", "importtime", "-m", "connector_packager.package",
+                           str(REPO / "samples" / "acme_odbc"), "-d", str(tmp_path / "out"), "-l", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}
+    assert "connector_packager.taco" in imported  # the check sees real imports
+    assert not {name for name in imported if name.split(".")[0] in ("cryptography", "asn1crypto")} \
+        and "connector_packager.signing" not in imported

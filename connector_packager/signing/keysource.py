@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connector_packager.errors import UsageProblem
-from connector_packager.signing.signers import Signer
+
+if TYPE_CHECKING:  # the cryptography imports are paid only when a key is opened
+    from connector_packager.signing.signers import Signer
 
 
 @dataclass
@@ -24,12 +27,6 @@ class KeySource:
     pin: str | None = None
     tsa: str | None = None
     no_timestamp: bool = False
-
-    @property
-    def requested(self) -> bool:
-        """Whether any signing option was given (``package`` signs only then)."""
-        return any(v is not None for v in (self.alias, self.keystore, self.key, self.cert_chain, self.pkcs11_module,
-                                           self.token_label, self.tsa)) or self.no_timestamp
 
     def check(self) -> None:
         """Refuse combinations that cannot work, with the option to fix."""
