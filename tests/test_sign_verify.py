@@ -339,3 +339,13 @@ def test_hostile_signature_files_get_a_refusal_not_a_traceback(pki: Pki, tsa: Lo
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1
     assert "Tableau will refuse this connector: " in result.output
+
+
+def test_a_token_for_other_data_is_rejected(pki: Pki, tsa: LoopbackTsa) -> None:
+    from connector_packager.signing.cms_block import SignatureProblem
+    from connector_packager.signing.timestamp import check_token, request_timestamp
+
+    token = request_timestamp(tsa.url, b"the signature value")
+    assert check_token(token, b"the signature value").tsa == pki.tsa.cert
+    with pytest.raises(SignatureProblem, match="stamps other data"):
+        check_token(token, b"another signature value")

@@ -184,7 +184,7 @@ def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes:
         problems.append(f"the signature file {report.name}.SF does not verify: {exc}")
         return set()
     signed = _check_signature_file(report.name, sf, manifest_bytes, manifest, problems)
-    stamp = _timestamp(report, signer_info, problems)
+    stamp, stamped = _timestamp(report, signer_info, problems)
     when = stamp.time if stamp else result.at
     usage = usage_problem(leaf, ExtendedKeyUsageOID.CODE_SIGNING)
     if usage:
@@ -193,7 +193,8 @@ def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes:
     if report.chain.problem:
         problems.append(f"the signer's certificate chain is not validated: {report.chain.problem}")
     if stamp is None:
-        problems.append("the signature has no timestamp; Tableau refuses connectors signed without one")
+        if not stamped:
+            problems.append("the signature has no timestamp; Tableau refuses connectors signed without one")
         report.valid_until = earliest_expiry(report.chain.certs)
     else:
         report.timestamp_chain = build_chain(stamp.tsa, stamp.certificates, anchors, stamp.time)
@@ -212,18 +213,19 @@ def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes:
     return signed
 
 
-def _timestamp(report: SignerReport, signer_info: cms.SignerInfo, problems: list[str]) -> Timestamp | None:
+def _timestamp(report: SignerReport, signer_info: cms.SignerInfo,
+               problems: list[str]) -> tuple[Timestamp | None, bool]:
+    """The checked timestamp (None if absent or bad), and whether there was a token at all."""
     unsigned = signer_info["unsigned_attrs"]
     tokens = [a["values"][0] for a in ([] if isinstance(unsigned, core.Void) else unsigned)
               if a["type"].native == "signature_time_stamp_token"]
     if not tokens:
-        return None
+        return None, False
     try:
         report.timestamp = check_token(tokens[0], signer_info["signature"].native)
     except SignatureProblem as exc:
         problems.append(f"the timestamp of {report.name} is not valid: {exc}")
-        return None
-    return report.timestamp
+    return report.timestamp, True
 
 
 def _check_signature_file(name: str, sf: bytes, manifest_bytes: bytes, manifest: list[Section],
