@@ -82,8 +82,27 @@ def load_schema(name: str) -> xmlschema.XMLSchema:
         return xmlschema.XMLSchema(str(path / name), validation=SCHEMA_BUILD_MODE)
 
 
-def violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
-    """Every way ``tree`` breaks the schema, each with the line of the element at fault."""
+def violations(schema_name: str, tree: etree._ElementTree, source: bytes | None = None) -> list[SchemaViolation]:
+    """Every way ``tree`` breaks the schema, each with the line of the element at fault.
+
+    ``source``, the bytes ``tree`` was parsed from, lets the verdict come from (and go to) the
+    on-disk verdict cache.
+    """
+    from connector_packager import verdict_cache
+
+    if source is None or verdict_cache.cache_dir() is None:
+        return _validate(schema_name, tree)
+    with resources.as_file(_schema_folder()) as folder:
+        entry = verdict_cache.key(folder, schema_name, source)
+    cached = verdict_cache.get(entry)
+    if cached is not None:
+        return [SchemaViolation(message, line) for message, line in cached]
+    found = _validate(schema_name, tree)
+    verdict_cache.put(entry, [(v.message, v.line) for v in found])
+    return found
+
+
+def _validate(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
     import xmlschema
 
     found = []
