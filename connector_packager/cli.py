@@ -320,18 +320,14 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
     (--pkcs11-module, --token-label, --pin-env). Check the result with `connector-packager verify`.
     """
     with _failures_as_exit_codes():
+        from connector_packager.signing.archive import read_file
         from connector_packager.signing.sign import sign_jar
         from connector_packager.taco import write_file
 
         source = _key_source(**signing)
         source.check()
         assert source.alias is not None
-        try:
-            data = taco.read_bytes()
-        except FileNotFoundError:
-            raise PackagerError(f"{taco} does not exist") from None
-        except OSError as exc:
-            raise PackagerError(f"cannot read {taco}: {exc.strerror or exc}") from None
+        data = read_file(taco)
         signed = sign_jar(data, source.open(), source.alias, source.tsa)
         target = output or taco
         write_file(target, signed.data)

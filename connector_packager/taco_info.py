@@ -10,10 +10,9 @@ from pathlib import Path, PurePosixPath
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import PackagerError
 from connector_packager.findings import Finding
+from connector_packager.signing.archive import MAX_UNPACKED_BYTES
 from connector_packager.taco import JAR_DIR, JAR_MANIFEST
 
-#: Refuse to unpack archives larger than this (a .taco is a few hundred KB).
-MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 SIGNATURE_BLOCK_SUFFIXES = (".RSA", ".EC", ".DSA")
 
 

@@ -12,6 +12,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from connector_packager import __version__
 from connector_packager.errors import PackagerError
 from connector_packager.jar_manifest import main_section
+from connector_packager.signing.archive import unpack
 from connector_packager.signing.certificates import describe, is_self_signed, usage_problem, validity_problem
 from connector_packager.signing.cms_block import (
     SignatureProblem,
@@ -32,7 +33,6 @@ from connector_packager.signing.timestamp import request_timestamp
 from connector_packager.taco import JAR_DIR, JAR_MANIFEST, MSDOS_FILE
 
 CREATED_BY = f"connector-packager {__version__}"
-MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -58,14 +58,7 @@ def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
 
 
 def _read_archive(data: bytes) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            if sum(i.file_size for i in infos) > MAX_ARCHIVE_BYTES:
-                raise PackagerError("the archive unpacks to more than 64 MB; not a .taco")
-            contents = {i.filename: archive.read(i) for i in infos}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise PackagerError(f"not a .taco (zip) file: {exc}") from None
+    infos, contents = unpack(data, "the archive")
     names = [i.filename for i in infos]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

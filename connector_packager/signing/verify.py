@@ -7,8 +7,6 @@ things the author should act on before they become problems.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +14,7 @@ from asn1crypto import cms, core
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from connector_packager.errors import PackagerError
+from connector_packager.signing.archive import read_file, unpack
 from connector_packager.signing.certificates import describe, earliest_expiry, usage_problem
 from connector_packager.signing.chain import Chain, build_chain
 from connector_packager.signing.cms_block import (
@@ -41,7 +39,6 @@ from connector_packager.taco import JAR_MANIFEST
 
 #: Tableau asks partners for signatures that stay valid at least this long.
 EXPIRY_WARNING = dt.timedelta(days=5 * 365)
-MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -77,28 +74,11 @@ class Verification:
         return f"Tableau will refuse this connector: {self.problems[0]}"
 
 
-def _archive(path: Path) -> tuple[list[str], dict[str, bytes]]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PackagerError(f"{path} does not exist") from None
-    except OSError as exc:
-        raise PackagerError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            if sum(i.file_size for i in infos) > MAX_ARCHIVE_BYTES:
-                raise PackagerError(f"{path} unpacks to more than 64 MB; not a .taco")
-            names = [i.filename for i in infos]
-            return names, {i.filename: archive.read(i) for i in infos}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        raise PackagerError(f"{path} is not a .taco (zip) file: {exc}") from None
-
-
 def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | None = None) -> Verification:
     """Verify ``path`` against the trusted roots ``anchors``, as of ``at`` (now by default)."""
     result = Verification(path, at or dt.datetime.now(dt.timezone.utc))
-    names, contents = _archive(path)
+    infos, contents = unpack(read_file(path), str(path))
+    names = [i.filename for i in infos]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         result.problems.append(f"the archive has duplicate entries: {', '.join(duplicates)}")
