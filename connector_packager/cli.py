@@ -290,7 +290,7 @@ def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="connector-packager")
 def main() -> None:
-    """Validate, package and inspect Tableau connectors (.taco)."""
+    """Validate, package, inspect, sign and verify Tableau connectors (.taco)."""
 
 
 main.add_command(package_command)

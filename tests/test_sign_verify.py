@@ -361,3 +361,16 @@ def test_the_default_truststore_is_the_system_bundle(pki: Pki, tsa: LoopbackTsa,
     assert "the signer's certificate chain is not validated" in refused.output
     bundle.write_bytes(pki.other_root.pem + pki.root.pem)
     assert cli("verify", unsigned_taco, env={"SSL_CERT_FILE": str(bundle)}).exit_code == 0
+
+
+def test_an_encrypted_pem_key_needs_its_password(pki: Pki, unsigned_taco: Path, tmp_path: Path) -> None:
+    _, chain = pki.write_pem(pki.codesign, "encrypted")
+    key = tmp_path / "encrypted.key"
+    key.write_bytes(pki.codesign.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                   serialization.BestAvailableEncryption(b"key-secret")))
+    base = ["sign", unsigned_taco, "--key", key, "--cert-chain", chain, "--alias", "author", "--no-timestamp"]
+    missing = cli(*base)
+    assert missing.exit_code == 1 and "is encrypted" in missing.output and "--keypass" in missing.output
+    wrong = cli(*base, "--keypass", "nope")
+    assert wrong.exit_code == 1 and "the password is wrong" in wrong.output
+    assert cli(*base, "--keypass", "key-secret").exit_code == 0
