@@ -121,3 +121,15 @@ def test_token_problems_are_clear_and_leave_the_taco_alone(token: Token, unsigne
     for run in (wrong_pin, no_key, no_token):
         assert "Traceback" not in run.stderr
     assert unsigned_taco.read_bytes() == before
+
+
+def test_a_module_that_is_not_a_pkcs11_library_is_explained(unsigned_taco: Path, tmp_path: Path) -> None:
+    pytest.importorskip("pkcs11")
+    for module in (tmp_path / "junk.so", tmp_path / "missing.so"):
+        if module.name == "junk.so":
+            module.write_text("not a shared library")
+        proc = subprocess.run([PYTHON, "-m", "connector_packager", "sign", str(unsigned_taco), "--pkcs11-module",
+                               str(module), "--token-label", "t", "--pin-env", "TOKEN_PIN", "--alias", "a",
+                               "--no-timestamp"], env={**os.environ, "TOKEN_PIN": PIN}, capture_output=True, text=True)
+        assert proc.returncode == 1
+        assert f"cannot load the PKCS#11 module {module}" in proc.stderr and "Traceback" not in proc.stderr
