@@ -125,11 +125,23 @@ def _key_source(alias: str | None, keystore: Path | None, storepass: str | None,
 
     if storepass is not None and storepass_env is not None:
         raise UsageProblem("give --storepass or --storepass-env, not both")
-    return KeySource(alias=alias, keystore=keystore,
-                     storepass=storepass if storepass is not None else _environment(storepass_env, "--storepass-env"),
-                     keypass=keypass, key=key_file, cert_chain=cert_chain, pkcs11_module=pkcs11_module,
-                     token_label=token_label, pin=_environment(pin_env, "--pin-env"), tsa=tsa,
+    if storepass is None:
+        storepass = _environment(storepass_env, "--storepass-env")
+        if storepass is None and keystore is not None:
+            storepass = _ask(f"Password of the keystore {keystore}")
+    pin = _environment(pin_env, "--pin-env")
+    if pin is None and pkcs11_module is not None:
+        pin = _ask(f"PIN of the token {token_label or ''}".rstrip())
+    return KeySource(alias=alias, keystore=keystore, storepass=storepass, keypass=keypass, key=key_file,
+                     cert_chain=cert_chain, pkcs11_module=pkcs11_module, token_label=token_label, pin=pin, tsa=tsa,
                      no_timestamp=no_timestamp)
+
+
+def _ask(prompt: str) -> str | None:
+    """A secret typed at the terminal, as jarsigner asks for one; None when no one is there to type it."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return None
+    return str(click.prompt(prompt, hide_input=True, err=True))
 
 
 @click.command("package", context_settings=CONTEXT_SETTINGS)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import select
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -374,3 +379,51 @@ def test_an_encrypted_pem_key_needs_its_password(pki: Pki, unsigned_taco: Path, 
     wrong = cli(*base, "--keypass", "nope")
     assert wrong.exit_code == 1 and "the password is wrong" in wrong.output
     assert cli(*base, "--keypass", "key-secret").exit_code == 0
+
+
+IN_TERMINAL = """
+import os, sys
+os.setsid()
+terminal = os.open(sys.argv[1], os.O_RDWR)  # a session leader opening a terminal makes it its controlling one
+for fd in (0, 1, 2):
+    os.dup2(terminal, fd)
+os.execvpe(sys.argv[2], sys.argv[2:], os.environ)
+"""
+
+
+def run_at_a_terminal(args: list[str], answer: str, wait_for: bytes) -> tuple[int, str]:
+    """Run ``args`` on a real pseudo-terminal, type ``answer`` once ``wait_for`` appears, return (status, output)."""
+    controller, terminal = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", IN_TERMINAL, os.ttyname(terminal), *args],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    output, typed = b"", False
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:  # this side keeps the terminal open, so reads never fail
+            ended = proc.poll() is not None
+            ready, _, _ = select.select([controller], [], [], 0.1)
+            if ready:
+                output += os.read(controller, 4096)
+                if not typed and wait_for in output:
+                    os.write(controller, answer.encode() + b"\r")
+                    typed = True
+            elif ended:
+                break
+    finally:
+        os.close(controller)
+        os.close(terminal)
+        if proc.poll() is None:
+            proc.kill()
+    return proc.wait(timeout=60), output.decode(errors="replace")
+
+
+def test_the_keystore_password_is_asked_for_at_a_terminal(pki: Pki, unsigned_taco: Path) -> None:
+    keystore = pki.write_p12(pki.codesign, "prompted")
+    args = [sys.executable, "-m", "connector_packager", "sign", str(unsigned_taco), "--keystore", str(keystore),
+            "--alias", "author", "--no-timestamp"]
+    status, output = run_at_a_terminal(args, PASSWORD, b"Password of the keystore")
+    assert status == 0, output
+    assert PASSWORD not in output  # not echoed
+    assert "Signed " in output
+    assert verify(pki, unsigned_taco).output.splitlines()[-1].endswith("no timestamp; Tableau refuses connectors "
+                                                                       "signed without one")
