@@ -11,6 +11,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 ANY_EKU = x509.ObjectIdentifier("2.5.29.37.0")
+_EKU_NAMES = {ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth", ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+              ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning", ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+              ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping", ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning"}
 
 
 def describe(cert: x509.Certificate) -> str:
@@ -70,7 +73,7 @@ def usage_problem(cert: x509.Certificate, purpose: x509.ObjectIdentifier) -> str
         if not isinstance(eku, x509.ExtendedKeyUsage) or purpose not in eku:
             return f"its extended key usage does not include {wanted}"
     elif isinstance(eku, x509.ExtendedKeyUsage) and purpose not in eku and ANY_EKU not in eku:
-        names = ", ".join(getattr(oid, "_name", oid.dotted_string) for oid in eku)
+        names = ", ".join(_EKU_NAMES.get(oid, oid.dotted_string) for oid in eku)
         return f"its extended key usage ({names}) does not include {wanted}"
     return None
 
