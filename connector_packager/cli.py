@@ -332,9 +332,9 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
     (--pkcs11-module, --token-label, --pin-env). Check the result with `connector-packager verify`.
     """
     with _failures_as_exit_codes():
-        from connector_packager.signing.archive import read_file
         from connector_packager.signing.sign import sign_jar
         from connector_packager.taco import write_file
+        from connector_packager.taco_archive import read_file
 
         source = _key_source(**signing)
         source.check()

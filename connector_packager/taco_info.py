@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import PackagerError
 from connector_packager.findings import Finding
-from connector_packager.signing.archive import MAX_UNPACKED_BYTES
+from connector_packager.signing.jar_signature import BLOCK_SUFFIXES, is_signature_related
 from connector_packager.taco import JAR_DIR, JAR_MANIFEST
-
-SIGNATURE_BLOCK_SUFFIXES = (".RSA", ".EC", ".DSA")
+from connector_packager.taco_archive import duplicate_names, read_file, unpack
 
 
 @dataclass
@@ -44,22 +42,15 @@ def _is_meta(name: str) -> bool:
 def read_taco(path: Path) -> TacoInfo:
     """Open ``path``, list it, and check the connector inside it as ``package`` would."""
     info = TacoInfo(path)
+    members, contents = unpack(read_file(path), str(path))
+    info.entries = [Entry(m.filename, m.file_size, m.compress_size) for m in members]
+    _check_layout(info, [m.filename for m in members])
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            info.entries = [Entry(m.filename, m.file_size, m.compress_size) for m in members]
-            if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-                raise PackagerError(f"{path} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; not a connector")
-            _check_layout(info, [m.filename for m in members])
-            with tempfile.TemporaryDirectory(prefix="taco-inspect-") as tmp:
-                _unpack(archive, members, Path(tmp), info)
-                _check_connector(Path(tmp), info)
-    except FileNotFoundError:
-        raise PackagerError(f"{path} does not exist") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
-        raise PackagerError(f"{path} is not a .taco (zip) file: {exc}") from None
+        with tempfile.TemporaryDirectory(prefix="taco-inspect-") as tmp:
+            _unpack(contents, Path(tmp), info)
+            _check_connector(Path(tmp), info)
     except OSError as exc:
-        raise PackagerError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise PackagerError(f"cannot unpack {path} into a temporary folder: {exc.strerror or exc}") from None
     return info
 
 
@@ -69,17 +60,15 @@ def _check_layout(info: TacoInfo, names: list[str]) -> None:
         head = head[1:]
     if head[:1] != [JAR_MANIFEST]:
         info.problems.append(f"the archive does not start with {JAR_MANIFEST}, as a JAR must")
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = duplicate_names(names)
     if duplicates:
         info.problems.append("duplicate entries: " + ", ".join(duplicates))
-    meta = [n for n in names if _is_meta(n)]
-    info.signers = sorted(PurePosixPath(n).stem for n in meta
-                          if n.upper().endswith(SIGNATURE_BLOCK_SUFFIXES) and n.count("/") == 1)
+    info.signers = sorted(PurePosixPath(n).stem for n in names
+                          if is_signature_related(n) and n.upper().endswith(BLOCK_SUFFIXES))
 
 
-def _unpack(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], folder: Path, info: TacoInfo) -> None:
-    for member in members:
-        name = member.filename
+def _unpack(contents: dict[str, bytes], folder: Path, info: TacoInfo) -> None:
+    for name, data in contents.items():
         if _is_meta(name) or name.endswith("/"):
             continue
         parts = PurePosixPath(name).parts
@@ -88,7 +77,7 @@ def _unpack(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], folder: Pa
             continue
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(archive.read(member))
+        target.write_bytes(data)
 
 
 def _check_connector(folder: Path, info: TacoInfo) -> None:

@@ -12,7 +12,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from connector_packager import __version__
 from connector_packager.errors import PackagerError
 from connector_packager.jar_manifest import main_section
-from connector_packager.signing.archive import unpack
 from connector_packager.signing.certificates import describe, is_self_signed, usage_problem, validity_problem
 from connector_packager.signing.cms_block import (
     SignatureProblem,
@@ -31,6 +30,7 @@ from connector_packager.signing.jar_signature import (
 from connector_packager.signing.signers import Signer
 from connector_packager.signing.timestamp import request_timestamp
 from connector_packager.taco import JAR_DIR, JAR_MANIFEST, MSDOS_FILE
+from connector_packager.taco_archive import duplicate_names, unpack
 
 CREATED_BY = f"connector-packager {__version__}"
 
@@ -60,7 +60,7 @@ def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
 def _read_archive(data: bytes) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
     infos, contents = unpack(data, "the archive")
     names = [i.filename for i in infos]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = duplicate_names(names)
     if duplicates:
         raise PackagerError(f"the archive has duplicate entries ({', '.join(duplicates)}); it cannot be signed")
     signatures = [n for n in names if is_signature_related(n) and n not in (JAR_DIR, JAR_MANIFEST)]

@@ -14,7 +14,6 @@ from asn1crypto import cms, core
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from connector_packager.signing.archive import read_file, unpack
 from connector_packager.signing.certificates import describe, earliest_expiry, usage_problem
 from connector_packager.signing.chain import Chain, build_chain
 from connector_packager.signing.cms_block import (
@@ -36,6 +35,7 @@ from connector_packager.signing.jar_signature import (
 )
 from connector_packager.signing.timestamp import Timestamp, check_token
 from connector_packager.taco import JAR_MANIFEST
+from connector_packager.taco_archive import duplicate_names, read_file, unpack
 
 #: Tableau asks partners for signatures that stay valid at least this long.
 EXPIRY_WARNING = dt.timedelta(days=5 * 365)
@@ -79,7 +79,7 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
     result = Verification(path, at or dt.datetime.now(dt.timezone.utc))
     infos, contents = unpack(read_file(path), str(path))
     names = [i.filename for i in infos]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = duplicate_names(names)
     if duplicates:
         result.problems.append(f"the archive has duplicate entries: {', '.join(duplicates)}")
     signed_names = [n for n in names if not n.endswith("/") and not is_signature_related(n)]

@@ -1,9 +1,11 @@
-"""Reading a .taco into memory for signing or verifying, with the limits a connector archive never needs to pass."""
+"""Reading a .taco into memory (for inspect, sign and verify), with the limits a connector archive never needs to
+pass."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 from connector_packager.errors import PackagerError
@@ -31,3 +33,8 @@ def unpack(data: bytes, source: str) -> tuple[list[zipfile.ZipInfo], dict[str, b
             return infos, {i.filename: archive.read(i) for i in infos}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise PackagerError(f"{source} is not a .taco (zip) file: {exc}") from None
+
+
+def duplicate_names(names: list[str]) -> list[str]:
+    """The entry names the archive holds more than once, sorted."""
+    return sorted(name for name, count in Counter(names).items() if count > 1)
