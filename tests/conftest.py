@@ -20,6 +20,13 @@ SAMPLES = REPO / "samples"
 SHARED = REPO.parent / "shared"
 SAMPLE_CONNECTORS = sorted(p.name for p in SAMPLES.iterdir() if (p / "manifest.xml").is_file())
 SAMPLE_EXTENSIONS = sorted(SAMPLES.rglob("*.trex"))
+#: Root element of a connector XML file -> the bundled schema it is validated against.
+ROOT_TO_SCHEMA = {
+    "connector-plugin": "connector_plugin_manifest_latest.xsd", "connection-dialog": "tcd_latest.xsd",
+    "tdr": "tdr_latest.xsd", "dialect": "tdd_latest.xsd", "resources": "connector_plugin_resources_latest.xsd",
+    "connection-fields": "connection_fields.xsd", "connection-metadata": "connector_plugin_metadata.xsd",
+    "pluginOAuthConfig": "oauth_config.xsd",
+}
 
 # A small, valid JDBC connector with connection fields; tests replace or add files.
 BASE_FILES: dict[str, str] = {

@@ -3,7 +3,6 @@ never a traceback."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,37 +13,7 @@ from hypothesis import strategies as st
 
 from connector_packager.cli import package_command
 from tests.conftest import SAMPLE_CONNECTORS, SAMPLES
-
-TAG = re.compile(rb"<([A-Za-z][\w.-]*)[^<>]*?(/>|>.*?</\1>)", re.DOTALL)
-ATTR = re.compile(rb'\s[\w:-]+="[^"]*"')
-
-
-def _mutate(data: bytes, kind: str, pick: int, junk: bytes) -> bytes:
-    if kind == "truncate":
-        return data[: pick % (len(data) + 1)]
-    if kind == "inject":
-        at = pick % (len(data) + 1)
-        return data[:at] + junk + data[at:]
-    pattern = TAG if kind.endswith("element") else ATTR
-    matches = list(pattern.finditer(data))
-    if not matches:
-        return data
-    m = matches[pick % len(matches)]
-    if kind.startswith("delete"):
-        return data[: m.start()] + data[m.end():]
-    if kind.startswith("duplicate"):
-        return data[: m.end()] + m.group(0) + data[m.end():]
-    # rename: change the first character of the name (after '<' or the leading space)
-    start = m.start() + 1
-    return data[:start] + b"z" + data[start + 1:]
-
-
-mutation = st.tuples(
-    st.sampled_from(["delete-element", "duplicate-element", "rename-element", "delete-attribute",
-                     "duplicate-attribute", "rename-attribute", "truncate", "inject"]),
-    st.integers(min_value=0, max_value=10_000),
-    st.binary(min_size=1, max_size=16),
-)
+from tests.mutations import mutate, mutation
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -60,7 +29,7 @@ def test_mutated_connectors_never_crash(sample: str, file_pick: int, mutations: 
         target = files[file_pick % len(files)]
         data = target.read_bytes()
         for kind, pick, junk in mutations:
-            data = _mutate(data, kind, pick, junk)
+            data = mutate(data, kind, pick, junk)
         target.write_bytes(data)
         args = [str(folder), "-d", str(work / "dest"), "-l", str(work)]
         result = CliRunner().invoke(package_command, args + (["--validate-only"] if validate_only else []))

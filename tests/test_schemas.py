@@ -18,16 +18,10 @@ import xmlschema
 from lxml import etree
 
 from connector_packager.schemas import XSD_FOR_TYPE, load_schema, violations
-from tests.conftest import SHARED, needs_shared
+from tests.conftest import ROOT_TO_SCHEMA, SHARED, needs_shared
 
 REFERENCE = SHARED / "spec" / "connector-xsd"
 CASES = SHARED / "conformance" / "cases"
-ROOT_TO_SCHEMA = {
-    "connector-plugin": "connector_plugin_manifest_latest.xsd", "connection-dialog": "tcd_latest.xsd",
-    "tdr": "tdr_latest.xsd", "dialect": "tdd_latest.xsd", "resources": "connector_plugin_resources_latest.xsd",
-    "connection-fields": "connection_fields.xsd", "connection-metadata": "connector_plugin_metadata.xsd",
-    "pluginOAuthConfig": "oauth_config.xsd",
-}
 
 
 def test_every_file_type_has_a_bundled_schema_that_loads() -> None:
