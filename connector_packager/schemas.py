@@ -1,7 +1,18 @@
 """The bundled XSDs: which file type uses which schema, and validating against them.
 
-Schemas are built once per process (building one costs tens of milliseconds)
-and read with importlib.resources, so an installed wheel finds them too.
+Verdicts are xmlschema's, the library Tableau's own packager validates with.
+Importing xmlschema costs more than everything else a run does, so a document
+is first checked by libxml2 (lxml, already loaded to parse it) against the same
+XSD: what libxml2 accepts is valid, and xmlschema is not imported at all.
+Anything libxml2 rejects goes to xmlschema, which gives the verdict and the
+messages. This is sound only as long as libxml2 never accepts what xmlschema
+rejects; tests/test_schema_engines.py checks exactly that on every corpus
+document and on generated edits of the samples, and that the schemas keep to
+the few XSD features those tests cover. It holds for the connector schemas,
+not for the .trex schema (see FIRST_PASS_SCHEMAS), which xmlschema alone judges.
+
+Schemas are built once per process and read with importlib.resources, so an
+installed wheel finds them too.
 """
 
 from __future__ import annotations
@@ -31,6 +42,12 @@ XSD_FOR_TYPE: dict[str, str] = {
     "oauth-config": "oauth_config.xsd",
 }
 
+
+#: The schemas libxml2 may accept documents for. Only the connector schemas: they use nothing but the
+#: built-in types string, token, boolean, unsignedInt and anyURI, with no identity constraints, wildcards,
+#: lists, unions or defaults. Not extension_manifest.xsd: libxml2 accepts base64Binary values that
+#: xmlschema rejects (":" for one; the tests keep that example).
+FIRST_PASS_SCHEMAS = frozenset(XSD_FOR_TYPE.values())
 
 #: The bundled schemas are checked against the XSD meta-schema by the test suite (strict), so at run
 #: time that check is skipped: it costs more than all validation of a connector together.
@@ -82,27 +99,29 @@ def load_schema(name: str) -> xmlschema.XMLSchema:
         return xmlschema.XMLSchema(str(path / name), validation=SCHEMA_BUILD_MODE)
 
 
-def violations(schema_name: str, tree: etree._ElementTree, source: bytes | None = None) -> list[SchemaViolation]:
-    """Every way ``tree`` breaks the schema, each with the line of the element at fault.
-
-    ``source``, the bytes ``tree`` was parsed from, lets the verdict come from (and go to) the
-    on-disk verdict cache.
-    """
-    from connector_packager import verdict_cache
-
-    if source is None or verdict_cache.cache_dir() is None:
-        return _validate(schema_name, tree)
-    with resources.as_file(_schema_folder()) as folder:
-        entry = verdict_cache.key(folder, schema_name, source)
-    cached = verdict_cache.get(entry)
-    if cached is not None:
-        return [SchemaViolation(message, line) for message, line in cached]
-    found = _validate(schema_name, tree)
-    verdict_cache.put(entry, [(v.message, v.line) for v in found])
-    return found
+def violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
+    """Every way ``tree`` breaks the schema, each with the line of the element at fault."""
+    first_pass = load_libxml2_schema(schema_name) if schema_name in FIRST_PASS_SCHEMAS else None
+    if first_pass is not None and first_pass.validate(tree):
+        return []
+    return xmlschema_violations(schema_name, tree)
 
 
-def _validate(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
+@functools.cache
+def load_libxml2_schema(name: str) -> etree.XMLSchema | None:
+    """The same bundled schema compiled by libxml2, or None if libxml2 cannot compile it (then every
+    document goes to xmlschema)."""
+    from lxml import etree
+
+    with resources.as_file(_schema_folder()) as path:
+        try:
+            return etree.XMLSchema(etree.parse(str(path / name)))
+        except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError):
+            return None
+
+
+def xmlschema_violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
+    """xmlschema's verdict on ``tree``: the reference's, with its messages."""
     import xmlschema
 
     found = []

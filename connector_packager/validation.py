@@ -41,7 +41,7 @@ def _validate_files(report: Report) -> None:
         if file.tree is None:
             continue  # not readable as XML: already reported
         log.debug("Validating %s against %s", file.name, schema)
-        problems = violations(schema, file.tree, file.data)
+        problems = violations(schema, file.tree)
         for problem in problems:
             report.findings.append(fnd.error("xsd", f"{file.name} does not match {schema}: {problem.message}",
                                              file.name, problem.line))

@@ -149,10 +149,6 @@ needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared b
 PYTHON = sys.executable
 
 
-# The tests check the real validation path: the on-disk verdict cache is off unless a test turns it on
-# (tests/test_verdict_cache.py), and no test writes to the user's cache folder.
-os.environ["CONNECTOR_PACKAGER_NO_CACHE"] = "1"
-
 #: Set by .ci/run: there a missing real component (openssl, SoftHSM2) fails the tests instead of skipping them.
 REQUIRE_TOOLS = os.environ.get("CONNECTOR_PACKAGER_REQUIRE_TOOLS") == "1"
 

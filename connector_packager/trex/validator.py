@@ -81,11 +81,11 @@ class _Checker:
             return
         self.check_manifest(root)
         if not any(f.is_error for f in self.findings):
-            self.check_schema(tree, data)
+            self.check_schema(tree)
 
-    def check_schema(self, tree: etree._ElementTree, data: bytes) -> None:
+    def check_schema(self, tree: etree._ElementTree) -> None:
         """The bundled extension_manifest.xsd as a backstop: anything it rejects that no rule named."""
-        for problem in violations(TREX_SCHEMA, tree, data):
+        for problem in violations(TREX_SCHEMA, tree):
             self.error("schema", f"does not match {TREX_SCHEMA}: {problem.message}", line=problem.line)
 
     # ---------------------------------------------------------------- structure helpers
