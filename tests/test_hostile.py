@@ -4,9 +4,11 @@ no partial output, and the input folder exactly as it was."""
 from __future__ import annotations
 
 import errno
+import http.server
 import os
 import shutil
 import subprocess
+import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -194,3 +196,36 @@ def test_input_folder_copy_is_untouched_after_success(sample_copy: Callable[[str
     assert rc == 0
     assert snapshot(src) == before and sorted(os.listdir(src)) == listing_before
     shutil.rmtree(tmp_path / "dest")
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["valid", "schema violation"])
+def test_schema_location_hints_are_never_fetched(make_connector: Callable[..., Path], tmp_path: Path,
+                                                 valid: bool) -> None:
+    """xsi:schemaLocation hints pointing at a loopback server: neither libxml2's first pass nor xmlschema
+    asks for them, and the verdict is the one without the hints."""
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_error(404)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        hints = (f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="{url}/a.xsd" '
+                 f'xsi:schemaLocation="urn:x {url}/b.xsd" ')
+        dialect = DIALECT.replace("<dialect ", "<dialect " + hints, 1)
+        if not valid:
+            dialect = dialect.replace("/>", "><bogus/></dialect>", 1)
+        folder = make_connector({"dialect.tdd": dialect})
+        if valid:
+            rc, output = run_cli(folder, tmp_path, "--validate-only")
+            assert rc == 0, output
+        else:
+            assert_rejected(folder, tmp_path, "does not match tdd_latest.xsd")
+        server.shutdown()
+    assert requests == []
