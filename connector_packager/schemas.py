@@ -1,18 +1,9 @@
 """The bundled XSDs: which file type uses which schema, and validating against them.
 
-Verdicts are xmlschema's, the library Tableau's own packager validates with.
-Importing xmlschema costs more than everything else a run does, so a document
-is first checked by libxml2 (lxml, already loaded to parse it) against the same
-XSD: what libxml2 accepts is valid, and xmlschema is not imported at all.
-Anything libxml2 rejects goes to xmlschema, which gives the verdict and the
-messages. This is sound only as long as libxml2 never accepts what xmlschema
-rejects; tests/test_schema_engines.py checks exactly that on every corpus
-document and on generated edits of the samples, and that the schemas keep to
-the few XSD features those tests cover. It holds for the connector schemas,
-not for the .trex schema (see FIRST_PASS_SCHEMAS), which xmlschema alone judges.
-
-Schemas are built once per process and read with importlib.resources, so an
-installed wheel finds them too.
+Verdicts are xmlschema's, as in Tableau's own packager. Connector files are
+first checked by libxml2 (first_pass.py): a valid file never needs xmlschema,
+whose import costs more than the rest of a run. Schemas are built once per
+process and read with importlib.resources, so an installed wheel finds them too.
 """
 
 from __future__ import annotations
@@ -30,6 +21,8 @@ if TYPE_CHECKING:
     import xmlschema
     from lxml import etree
 
+    from connector_packager.first_pass import FirstPass
+
 #: File type (the tag of the referencing element) -> schema file in ``connector_packager.xsd``.
 XSD_FOR_TYPE: dict[str, str] = {
     "manifest": "connector_plugin_manifest_latest.xsd",
@@ -43,15 +36,16 @@ XSD_FOR_TYPE: dict[str, str] = {
 }
 
 
-#: The schemas libxml2 may accept documents for. Only the connector schemas: they use nothing but the
-#: built-in types string, token, boolean, unsignedInt and anyURI, with no identity constraints, wildcards,
-#: lists, unions or defaults. Not extension_manifest.xsd: libxml2 accepts base64Binary values that
-#: xmlschema rejects (":" for one; the tests keep that example).
+#: The schemas libxml2's first pass may accept documents for. Only the connector schemas: they use nothing
+#: but the built-in types string, token, boolean, unsignedInt and anyURI (and elements with any content),
+#: with no identity constraints, wildcards, lists, unions or defaults. Not extension_manifest.xsd: libxml2
+#: accepts base64Binary values that xmlschema rejects (":" for one; the tests keep that example).
 FIRST_PASS_SCHEMAS = frozenset(XSD_FOR_TYPE.values())
 
 #: The bundled schemas are checked against the XSD meta-schema by the test suite (strict), so at run
 #: time that check is skipped: it costs more than all validation of a connector together.
 SCHEMA_BUILD_MODE = "skip"
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
 @dataclass(frozen=True)
@@ -101,23 +95,19 @@ def load_schema(name: str) -> xmlschema.XMLSchema:
 
 def violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
     """Every way ``tree`` breaks the schema, each with the line of the element at fault."""
-    first_pass = load_libxml2_schema(schema_name) if schema_name in FIRST_PASS_SCHEMAS else None
-    if first_pass is not None and first_pass.validate(tree):
+    first_pass = load_first_pass(schema_name) if schema_name in FIRST_PASS_SCHEMAS else None
+    if first_pass is not None and first_pass.accepts(tree):
         return []
     return xmlschema_violations(schema_name, tree)
 
 
 @functools.cache
-def load_libxml2_schema(name: str) -> etree.XMLSchema | None:
-    """The same bundled schema compiled by libxml2, or None if libxml2 cannot compile it (then every
-    document goes to xmlschema)."""
-    from lxml import etree
+def load_first_pass(name: str) -> FirstPass | None:
+    """The bundled schema compiled by libxml2 for the first pass (None: libxml2 cannot compile it)."""
+    from connector_packager.first_pass import FirstPass
 
     with resources.as_file(_schema_folder()) as path:
-        try:
-            return etree.XMLSchema(etree.parse(str(path / name)))
-        except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError):
-            return None
+        return FirstPass.compile(path / name)
 
 
 def xmlschema_violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
@@ -125,7 +115,15 @@ def xmlschema_violations(schema_name: str, tree: etree._ElementTree) -> list[Sch
     import xmlschema
 
     found = []
-    for err in load_schema(schema_name).iter_errors(cast(Any, tree)):
+    try:
+        errors = list(load_schema(schema_name).iter_errors(cast(Any, tree)))
+    except xmlschema.XMLSchemaException as exc:
+        # xmlschema stops instead of reporting, e.g. on an xsi:type naming no type of the schema.
+        typed = next((el for el in tree.getroot().iter() if isinstance(el.tag, str) and XSI_TYPE in el.attrib), None)
+        reason = exc.args[0] if exc.args else type(exc).__name__
+        return [SchemaViolation(f"xmlschema cannot check this document: {reason}",
+                                typed.sourceline if typed is not None else None)]
+    for err in errors:
         line = err.sourceline
         if isinstance(err, xmlschema.XMLSchemaChildrenValidationError):
             # xmlschema counts every child node, comments included.

@@ -1,5 +1,5 @@
 """Byte-level edits of sample files, shared by the property tests: delete, duplicate or rename an element or
-an attribute, truncate, inject bytes."""
+an attribute, add an attribute (some in the xsi: and xml: namespaces), truncate, inject bytes."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from hypothesis import strategies as st
 
 TAG = re.compile(rb"<([A-Za-z][\w.-]*)[^<>]*?(/>|>.*?</\1>)", re.DOTALL)
 ATTR = re.compile(rb'\s[\w:-]+="[^"]*"')
+XSI = b' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+EXTRA_ATTRIBUTES = [XSI + b' xsi:type="en"', XSI + b' xsi:type="xs:string"', XSI + b' xsi:nil="true"',
+                    XSI + b' xsi:noNamespaceSchemaLocation="http://127.0.0.1:9/x.xsd"', b' xml:space="x"',
+                    b' xml:lang="en"', b' bogus="1"', b' class="other"']
 
 #: One edit: (kind, a number that picks where, bytes to inject).
 mutation = st.tuples(
     st.sampled_from(["delete-element", "duplicate-element", "rename-element", "delete-attribute",
-                     "duplicate-attribute", "rename-attribute", "truncate", "inject"]),
+                     "duplicate-attribute", "rename-attribute", "add-attribute", "truncate", "inject"]),
     st.integers(min_value=0, max_value=10_000),
     st.binary(min_size=1, max_size=16),
 )
@@ -25,11 +29,14 @@ def mutate(data: bytes, kind: str, pick: int, junk: bytes) -> bytes:
     if kind == "inject":
         at = pick % (len(data) + 1)
         return data[:at] + junk + data[at:]
-    pattern = TAG if kind.endswith("element") else ATTR
+    pattern = TAG if kind.endswith("element") or kind == "add-attribute" else ATTR
     matches = list(pattern.finditer(data))
     if not matches:
         return data
     m = matches[pick % len(matches)]
+    if kind == "add-attribute":
+        at = m.start() + 1 + len(m.group(1))
+        return data[:at] + EXTRA_ATTRIBUTES[pick % len(EXTRA_ATTRIBUTES)] + data[at:]
     if kind.startswith("delete"):
         return data[: m.start()] + data[m.end():]
     if kind.startswith("duplicate"):

@@ -55,6 +55,9 @@ CONTENT_CASES: list[tuple[str, bytes, str]] = [
                      b"<dialect name='x' class='tiny' version='1'/>", "external DTD"),
     ("xinclude", b'<dialect xmlns:xi="http://www.w3.org/2001/XInclude" name="x" class="tiny" version="1">'
                  b'<xi:include href="/etc/passwd" parse="text"/></dialect>', "does not match tdd_latest.xsd"),
+    ("unknown xsi:type", b"<dialect name='x' class='tiny' version='1'><function-map "
+                         b"xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' xsi:type='en'/></dialect>",
+     "xmlschema cannot check this document: global component 'en' not found"),
     ("not utf-8", DIALECT.encode().replace(b'name="Tiny"', b'name="T\xe9\xff"'), "not well-formed XML"),
     ("mislabelled encoding", DIALECT.replace("utf-8", "utf-16").encode(), "not well-formed XML"),
     ("binary junk", bytes(range(256)) * 4, "not well-formed XML"),
