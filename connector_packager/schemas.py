@@ -111,7 +111,11 @@ def load_first_pass(name: str) -> FirstPass | None:
 
 
 def xmlschema_violations(schema_name: str, tree: etree._ElementTree) -> list[SchemaViolation]:
-    """xmlschema's verdict on ``tree``: the reference's, with its messages."""
+    """xmlschema's verdict on ``tree``: the reference's, with its messages.
+
+    ``tree`` comes from xmlsafe.parse_xml, which drops comments and processing instructions as the
+    parser xmlschema uses on a file does (kept, xmlschema would count them as children).
+    """
     import xmlschema
 
     found = []
@@ -119,14 +123,14 @@ def xmlschema_violations(schema_name: str, tree: etree._ElementTree) -> list[Sch
         errors = list(load_schema(schema_name).iter_errors(cast(Any, tree)))
     except xmlschema.XMLSchemaException as exc:
         # xmlschema stops instead of reporting, e.g. on an xsi:type naming no type of the schema.
-        typed = next((el for el in tree.getroot().iter() if isinstance(el.tag, str) and XSI_TYPE in el.attrib), None)
+        typed = next((el for el in tree.getroot().iter() if XSI_TYPE in el.attrib), None)
         reason = exc.args[0] if exc.args else type(exc).__name__
         return [SchemaViolation(f"xmlschema cannot check this document: {reason}",
                                 typed.sourceline if typed is not None else None)]
     for err in errors:
         line = err.sourceline
         if isinstance(err, xmlschema.XMLSchemaChildrenValidationError):
-            # xmlschema counts every child node, comments included.
+            # The line of the child at fault, not of its parent.
             children = list(err.elem) if err.elem is not None else []
             if err.index < len(children):
                 line = getattr(children[err.index], "sourceline", line)

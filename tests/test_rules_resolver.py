@@ -118,3 +118,10 @@ def test_uppercase_extension_is_validated(make_connector: Callable[..., Path]) -
 def test_xml_file_of_a_type_without_schema_is_an_error(make_connector: Callable[..., Path]) -> None:
     tdr = TDR.replace('file="builder.js"', 'file="builder.xml"')
     assert codes(make_connector({"resolver.tdr": tdr, "builder.xml": "<x/>"}))[0] == ["no-schema"]
+
+
+def test_rules_read_text_around_comments_as_tableau_does(make_connector: Callable[..., Path]) -> None:
+    """A comment inside a text (here the attribute names of the resolver) does not cut it."""
+    tdr = with_attrs(TDR, ALL).replace("<attr>username</attr>", "<attr>user<!-- the login -->name</attr>")
+    assert "user<!--" in tdr
+    assert codes(make_connector({"resolver.tdr": tdr})) == ([], [])

@@ -15,6 +15,7 @@ types, so a schema change that adds another is caught here.
 from __future__ import annotations
 
 import copy
+import io
 import re
 import shutil
 import subprocess
@@ -31,6 +32,7 @@ from connector_packager.schemas import (
     FIRST_PASS_SCHEMAS,
     XSD_FOR_TYPE,
     load_first_pass,
+    load_schema,
     violations,
     xmlschema_violations,
 )
@@ -155,6 +157,39 @@ def test_first_pass_is_sound_on_edited_samples(pick: int, edits: list[tuple[str,
     except XmlProblem:
         return
     assert_sound(schema, tree, name)
+
+
+@ENGINE_SETTINGS
+@given(pick=st.integers(min_value=0, max_value=1000), edits=st.lists(mutation, min_size=0, max_size=3))
+def test_our_xmlschema_call_gives_the_verdict_of_the_references_call(pick: int,
+                                                                      edits: list[tuple[str, int, bytes]]) -> None:
+    """Tableau's tool hands xmlschema the file itself (its own parser: no comments, no processing
+    instructions); we hand it the tree lxml parsed. Same verdicts, comments and PIs anywhere included."""
+    name, schema, data = SAMPLE_DOCUMENTS[pick % len(SAMPLE_DOCUMENTS)]
+    for kind, where, junk in edits:
+        data = mutate(data, kind, where, junk)
+    try:
+        tree = parse_xml(data)
+    except XmlProblem:
+        return
+    assert (xmlschema_violations(schema, tree) == []) is load_schema(schema).is_valid(io.BytesIO(data)), name
+
+
+def test_comments_and_processing_instructions_inside_text_are_not_children() -> None:
+    """Tableau's tool accepts them (xmlschema parses the file itself and drops them); so do we, on either path."""
+    data = (SAMPLES / "acme_jdbc" / "connectionResolver.tdr").read_text(encoding="utf-8")
+    edited = data.replace("<attr>server</attr>", "<attr>ser<!-- c -->ver</attr>", 1).replace(
+        '<script file="connectionBuilder.js"/>', '<script file="connectionBuilder.js"><?pi x?> <!-- c --></script>', 1)
+    assert edited.count("<!-- c -->") == 2
+    tree = parse_xml(edited.encode())
+    assert load_schema("tdr_latest.xsd").is_valid(io.BytesIO(edited.encode()))
+    assert xmlschema_violations("tdr_latest.xsd", tree) == []
+    assert violations("tdr_latest.xsd", tree) == []
+    # With a real violation as well, only that one is reported, on its own line.
+    broken = parse_xml(edited.replace("<connection-builder>", "<connection-builder bogus='1'>", 1).encode())
+    found = xmlschema_violations("tdr_latest.xsd", broken)
+    assert [v.message.split(" (at ")[0] for v in found] == ["'bogus' attribute not allowed for element"]
+    assert found[0].line == edited.splitlines().index("    <connection-builder>") + 1
 
 
 _XML_CHARACTER = st.one_of(

@@ -18,6 +18,13 @@ def test_parses_plain_documents_with_bom_and_comments() -> None:
     assert [el.tag for el in elements(tree.getroot())] == ["a", "b", "c"]
 
 
+def test_comments_and_processing_instructions_are_dropped_and_text_joined() -> None:
+    """As the parsers of Tableau's tool do: ``<attr>ser<!-- x -->ver</attr>`` is "server" there."""
+    tree = parse_xml(b"<a>\n<b>ser<!-- x -->v<?pi y?>er</b>\n<c/></a>")
+    b, c = tree.getroot()
+    assert (b.text, len(b), b.sourceline, c.sourceline) == ("server", 0, 2, 3)
+
+
 def test_not_well_formed_reports_line_and_column() -> None:
     found = problem(b"<a>\n  <b></a>")
     assert (found.rule, found.line, found.column) == ("xml-not-well-formed", 2, 10)
