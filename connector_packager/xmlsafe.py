@@ -71,7 +71,23 @@ def parse_xml(data: bytes) -> etree._ElementTree:
                          "(it would not be read)", 1, None)
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise XmlProblem("xml-doctype-forbidden", "entity declarations are not allowed", 1, None)
+    _check_with_expat(data)
     return tree
+
+
+def _check_with_expat(data: bytes) -> None:
+    """Tableau's tool reads files with expat (ElementTree, and xmlschema on the path), which refuses some
+    documents libxml2 takes: names with characters only XML 1.0's fifth edition allows, such as a
+    processing instruction whose target starts with U+F900. Refuse them too. Runs after the checks above,
+    so expat never sees an entity declaration or an external DTD."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise XmlProblem("xml-not-well-formed", f"not well-formed XML: {expat.ErrorString(exc.code)} (as read by "
+                         "expat, the parser Tableau's packager uses)", exc.lineno, exc.offset + 1) from None
 
 
 def elements(root: etree._Element) -> list[etree._Element]:

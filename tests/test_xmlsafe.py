@@ -25,6 +25,14 @@ def test_comments_and_processing_instructions_are_dropped_and_text_joined() -> N
     assert (b.text, len(b), b.sourceline, c.sourceline) == ("server", 0, 2, 3)
 
 
+@pytest.mark.parametrize("data", ["<a><?\uf900x y?></a>", "<a xmlns:\uf900='urn:x'/>", "<\uf900/>"])
+def test_names_expat_refuses_are_not_well_formed(data: str) -> None:
+    """libxml2 takes names with characters only XML 1.0's fifth edition allows; expat, which Tableau's tool
+    reads files with, does not, so neither do we."""
+    found = problem(data.encode())
+    assert found.rule == "xml-not-well-formed" and "expat" in found.message and found.line == 1
+
+
 def test_not_well_formed_reports_line_and_column() -> None:
     found = problem(b"<a>\n  <b></a>")
     assert (found.rule, found.line, found.column) == ("xml-not-well-formed", 2, 10)
