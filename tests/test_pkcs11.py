@@ -54,10 +54,17 @@ class Token:
             subprocess.run([PYTHON, "-c", STORE_CERTIFICATE, str(self.module), TOKEN, PIN, label, str(cert)],
                            env=self.env, check=True, capture_output=True)
 
-    def sign(self, taco: Path, alias: str, *extra: str, pin: str = PIN) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([PYTHON, "-m", "connector_packager", "sign", str(taco), "--pkcs11-module",
-                               str(self.module), "--token-label", TOKEN, "--pin-env", "TOKEN_PIN", "--alias", alias,
-                               *extra], env={**self.env, "TOKEN_PIN": pin}, capture_output=True, text=True)
+    def sign(self, taco: Path, alias: str, *extra: str, pin: str = PIN,
+             label: str = TOKEN) -> subprocess.CompletedProcess[str]:
+        return sign_with_module(taco, self.module, label, alias, self.env, *extra, pin=pin)
+
+
+def sign_with_module(taco: Path, module: Path, label: str, alias: str, env: dict[str, str], *extra: str,
+                     pin: str = PIN) -> subprocess.CompletedProcess[str]:
+    """``connector-packager sign`` with a key on a PKCS#11 token, the PIN given through the environment."""
+    return subprocess.run([PYTHON, "-m", "connector_packager", "sign", str(taco), "--pkcs11-module", str(module),
+                           "--token-label", label, "--pin-env", "TOKEN_PIN", "--alias", alias, *extra],
+                          env={**env, "TOKEN_PIN": pin}, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +121,7 @@ def test_token_problems_are_clear_and_leave_the_taco_alone(token: Token, unsigne
     assert wrong_pin.returncode == 1 and "the token refused the PIN" in wrong_pin.stderr
     no_key = token.sign(unsigned_taco, "nobody", "--no-timestamp")
     assert no_key.returncode == 1 and "no private key labelled 'nobody'" in no_key.stderr
-    no_token = subprocess.run([PYTHON, "-m", "connector_packager", "sign", str(unsigned_taco), "--pkcs11-module",
-                               str(token.module), "--token-label", "absent", "--pin-env", "TOKEN_PIN", "--alias", "a",
-                               "--no-timestamp"], env={**token.env, "TOKEN_PIN": PIN}, capture_output=True, text=True)
+    no_token = token.sign(unsigned_taco, "a", "--no-timestamp", label="absent")
     assert no_token.returncode == 1 and "no token labelled 'absent'" in no_token.stderr
     for run in (wrong_pin, no_key, no_token):
         assert "Traceback" not in run.stderr
@@ -128,8 +133,6 @@ def test_a_module_that_is_not_a_pkcs11_library_is_explained(unsigned_taco: Path,
     for module in (tmp_path / "junk.so", tmp_path / "missing.so"):
         if module.name == "junk.so":
             module.write_text("not a shared library")
-        proc = subprocess.run([PYTHON, "-m", "connector_packager", "sign", str(unsigned_taco), "--pkcs11-module",
-                               str(module), "--token-label", "t", "--pin-env", "TOKEN_PIN", "--alias", "a",
-                               "--no-timestamp"], env={**os.environ, "TOKEN_PIN": PIN}, capture_output=True, text=True)
+        proc = sign_with_module(unsigned_taco, module, "t", "a", dict(os.environ), "--no-timestamp")
         assert proc.returncode == 1
         assert f"cannot load the PKCS#11 module {module}" in proc.stderr and "Traceback" not in proc.stderr
