@@ -33,7 +33,7 @@ DEFAULT_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 _MSDOS = 0
 _MSDOS_DIRECTORY = 0x10
 #: The MS-DOS "archive" attribute; zipfile would put POSIX bits into an attribute of 0.
-MSDOS_FILE = 0x20
+_MSDOS_FILE = 0x20
 
 
 def zip_timestamp() -> tuple[int, int, int, int, int, int]:
@@ -50,15 +50,18 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
             stamp.tm_sec)
 
 
-def _info(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
+def entry_info(name: str, when: tuple[int, int, int, int, int, int],
+               compress_type: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
+    """An entry as ``jar`` writes it: MS-DOS attributes and no POSIX bits; a folder is stored, a file is
+    compressed with ``compress_type``."""
     info = zipfile.ZipInfo(name, date_time=when)
     info.create_system = _MSDOS
     if name.endswith("/"):
         info.external_attr = _MSDOS_DIRECTORY
         info.compress_type = zipfile.ZIP_STORED
     else:
-        info.external_attr = MSDOS_FILE
-        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = _MSDOS_FILE
+        info.compress_type = compress_type
     return info
 
 
@@ -67,10 +70,10 @@ def write_jar(out: BinaryIO, entries: Sequence[tuple[str, bytes]], *, jar_manife
     when = zip_timestamp()
     manifest = jar_manifest if jar_manifest is not None else main_section(f"connector-packager {__version__}")
     with zipfile.ZipFile(out, "w") as jar:
-        jar.writestr(_info(JAR_DIR, when), b"")
-        jar.writestr(_info(JAR_MANIFEST, when), manifest, compresslevel=9)
+        jar.writestr(entry_info(JAR_DIR, when), b"")
+        jar.writestr(entry_info(JAR_MANIFEST, when), manifest, compresslevel=9)
         for name, data in entries:
-            jar.writestr(_info(name, when), data, compresslevel=9)
+            jar.writestr(entry_info(name, when), data, compresslevel=9)
 
 
 def _umask() -> int:

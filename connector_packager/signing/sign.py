@@ -29,7 +29,7 @@ from connector_packager.signing.jar_signature import (
 )
 from connector_packager.signing.signers import Signer
 from connector_packager.signing.timestamp import request_timestamp
-from connector_packager.taco import JAR_DIR, JAR_MANIFEST, MSDOS_FILE
+from connector_packager.taco import JAR_DIR, JAR_MANIFEST, entry_info
 from connector_packager.taco_archive import duplicate_names, unpack
 
 CREATED_BY = f"connector-packager {__version__}"
@@ -73,11 +73,7 @@ def _read_archive(data: bytes) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]
 def _copy_info(old: zipfile.ZipInfo, name: str | None = None) -> zipfile.ZipInfo:
     """The entry's name, time and compression; POSIX permission bits are dropped, since no signature covers them
     (jarsigner warns about them)."""
-    info = zipfile.ZipInfo(name or old.filename, date_time=old.date_time)
-    info.create_system = 0
-    info.external_attr = 0x10 if info.is_dir() else MSDOS_FILE
-    info.compress_type = old.compress_type if not info.is_dir() else zipfile.ZIP_STORED
-    return info
+    return entry_info(name or old.filename, old.date_time, old.compress_type)
 
 
 def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, check_certificate: bool = True,
