@@ -25,6 +25,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from connector_packager.xmlsafe import elements
+
 XS = "http://www.w3.org/2001/XMLSchema"
 #: Attributes in these namespaces send a document to xmlschema.
 UNTRUSTED_ATTRIBUTES = ("{http://www.w3.org/2001/XMLSchema-instance}", "{http://www.w3.org/XML/1998/namespace}")
@@ -46,12 +48,10 @@ class FirstPass:
 
     def accepts(self, tree: etree._ElementTree) -> bool:
         """True when the document is valid; False when xmlschema must judge it."""
-        for el in tree.getroot().iter():
-            if not isinstance(el.tag, str):
-                continue
+        for el in elements(tree.getroot()):
             if any(name.startswith(UNTRUSTED_ATTRIBUTES) for name in el.attrib):
                 return False
-            if el.tag in self.open_elements and (el.attrib or any(isinstance(child.tag, str) for child in el)):
+            if el.tag in self.open_elements and (el.attrib or len(el)):
                 return False
         return bool(self.schema.validate(tree))
 
