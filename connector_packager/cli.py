@@ -18,7 +18,7 @@ import click
 
 from connector_packager import __version__
 from connector_packager.errors import PackagerError, UsageProblem
-from connector_packager.findings import Finding, Severity
+from connector_packager.findings import Severity
 from connector_packager.formats import FORMATS
 
 if TYPE_CHECKING:
@@ -203,12 +203,12 @@ class _PackageRun:
     def __init__(self, logger: logging.Logger, fmt: str, log_file: Path) -> None:
         self.logger, self.fmt, self.log_file = logger, fmt, log_file
 
-    def log_findings(self, findings: list[Finding], base: str) -> None:
-        from connector_packager.formats import finding_line
+    def log_findings(self, result: CheckResult) -> None:
+        from connector_packager.formats import finding_base, finding_line
 
         levels = {Severity.ERROR: logging.ERROR, Severity.WARNING: logging.WARNING, Severity.NOTICE: logging.INFO}
-        for finding in findings:
-            line = finding_line(finding, base)
+        for finding in result.findings:
+            line = finding_line(finding, finding_base(result))
             if self.fmt == "text":
                 self.logger.log(levels[finding.severity], line)
             else:  # the findings go to standard output as data; the log file still gets them
@@ -230,7 +230,7 @@ class _PackageRun:
         from connector_packager.results import check_path
 
         result = check_path(path)
-        self.log_findings(result.findings, str(path.parent) if str(path.parent) != "." else "")
+        self.log_findings(result)
         self.verdict(result.ok)
         self.emit(result)
         return EXIT_OK if result.ok else EXIT_FAILED
@@ -245,7 +245,7 @@ class _PackageRun:
         logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
         report = check_connector(input_dir, backwards_compatible=backwards_compatible)
         result = connector_result(str(input_dir), report)
-        self.log_findings(report.findings, str(input_dir))
+        self.log_findings(result)
         self.verdict(report.ok)
         if not report.ok and (not force_package or validate_only):
             self.emit(result)

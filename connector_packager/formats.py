@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from connector_packager import __version__
 from connector_packager.findings import Finding
@@ -25,16 +26,16 @@ def finding_line(finding: Finding, base: str) -> str:
     return text
 
 
-def _base(result: CheckResult) -> str:
+def finding_base(result: CheckResult) -> str:
     """Findings of a connector are relative to its folder; a .trex finding names the file itself."""
     if result.kind == "trex":
-        parent = result.path.rsplit("/", 1)
-        return parent[0] if len(parent) == 2 else ""
+        parent = str(Path(result.path).parent)
+        return "" if parent == "." else parent
     return result.path
 
 
 def finding_json(finding: Finding, result: CheckResult) -> dict[str, object]:
-    base = _base(result)
+    base = finding_base(result)
     path = f"{base.rstrip('/')}/{finding.file}" if base and finding.file else (finding.file or result.path)
     return {"severity": finding.severity.value, "rule": finding.rule, "file": finding.file, "path": path,
             "line": finding.line, "column": finding.column, "message": finding.message, "hint": finding.hint}
@@ -82,7 +83,7 @@ def render_github(results: Sequence[CheckResult]) -> str:
 
 
 def render_text(results: Sequence[CheckResult]) -> str:
-    lines = [finding_line(f, _base(r)) for r in results for f in r.findings]
+    lines = [finding_line(f, finding_base(r)) for r in results for f in r.findings]
     if len(results) > 1 or any(r.kind == "connector" for r in results):
         lines.append(summary_table(results))
     return "\n".join(lines)
