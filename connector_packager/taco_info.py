@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import PackagerError
 from connector_packager.findings import Finding
-from connector_packager.signing.jar_signature import BLOCK_SUFFIXES, is_signature_related
+from connector_packager.signing.jar_signature import is_signature_block
 from connector_packager.taco import JAR_DIR, JAR_MANIFEST
 from connector_packager.taco_archive import duplicate_names, read_file, unpack
 
@@ -63,8 +63,7 @@ def _check_layout(info: TacoInfo, names: list[str]) -> None:
     duplicates = duplicate_names(names)
     if duplicates:
         info.problems.append("duplicate entries: " + ", ".join(duplicates))
-    info.signers = sorted(PurePosixPath(n).stem for n in names
-                          if is_signature_related(n) and n.upper().endswith(BLOCK_SUFFIXES))
+    info.signers = sorted(PurePosixPath(n).stem for n in names if is_signature_block(n))
 
 
 def _unpack(contents: dict[str, bytes], folder: Path, info: TacoInfo) -> None:

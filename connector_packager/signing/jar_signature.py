@@ -47,6 +47,11 @@ def is_signature_related(name: str) -> bool:
             or base.startswith("SIG-"))
 
 
+def is_signature_block(name: str) -> bool:
+    """``META-INF/<NAME>.RSA`` (or .EC, .DSA): a signature block."""
+    return is_signature_related(name) and name.upper().endswith(BLOCK_SUFFIXES)
+
+
 class ManifestSyntaxError(ValueError):
     """A manifest or signature file that is not in ``Name: value`` syntax."""
 

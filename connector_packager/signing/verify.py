@@ -24,12 +24,12 @@ from connector_packager.signing.cms_block import (
     verify_signer_info,
 )
 from connector_packager.signing.jar_signature import (
-    BLOCK_SUFFIXES,
     HASHLIB_NAMES,
     WEAK_DIGESTS,
     ManifestSyntaxError,
     Section,
     b64digest,
+    is_signature_block,
     is_signature_related,
     parse_sections,
 )
@@ -84,8 +84,7 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
         result.problems.append(f"the archive has duplicate entries: {', '.join(duplicates)}")
     signed_names = [n for n in names if not n.endswith("/") and not is_signature_related(n)]
     result.entries = len(signed_names)
-    blocks = {PurePosixPath(n).stem.upper(): n for n in names
-              if is_signature_related(n) and n.upper().endswith(BLOCK_SUFFIXES)}
+    blocks = {PurePosixPath(n).stem.upper(): n for n in names if is_signature_block(n)}
     sf_files = {PurePosixPath(n).stem.upper(): n for n in names
                 if is_signature_related(n) and n.upper().endswith(".SF")}
     if JAR_MANIFEST not in contents or not blocks:
