@@ -184,3 +184,28 @@ def unsigned_taco(tmp_path: Path) -> Path:
     report = check_connector(SAMPLES / "acme_odbc")
     assert report.ok
     return package(report, tmp_path / "out")
+
+
+@pytest.fixture(scope="session")
+def signed_taco_bytes(pki: Pki, tsa: LoopbackTsa, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The acme_odbc sample, packaged and signed by us with the test PKI's code-signing key and a timestamp
+    (made once per run: tests copy the bytes and change the copy)."""
+    from connector_packager.packaging import package
+    from connector_packager.signing.sign import sign_jar
+    from connector_packager.signing.signers import SoftwareSigner
+    from connector_packager.validation import check_connector
+
+    report = check_connector(SAMPLES / "acme_odbc")
+    taco = package(report, tmp_path_factory.mktemp("signed"))
+    signer = SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign))  # type: ignore[arg-type]
+    return sign_jar(taco.read_bytes(), signer, "author", tsa.url).data
+
+
+@pytest.fixture(scope="session")
+def java_store(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """A keytool-made PKCS#12 truststore with the test root, or None without a JDK (jarsigner is then not asked)."""
+    from tests.differential import has_jarsigner, java_truststore
+
+    if not has_jarsigner():
+        return None
+    return java_truststore(pki.root_pem, tmp_path_factory.mktemp("javatrust"))
