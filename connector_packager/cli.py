@@ -365,8 +365,9 @@ def _moment(value: str | None) -> dt.datetime | None:
 @main.command("verify", context_settings=CONTEXT_SETTINGS)
 @click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--truststore", type=click.Path(path_type=Path, dir_okay=False),
-              help="Trusted roots: a PEM file, a PKCS#12 file, or a Java keystore such as cacerts. "
-                   "Default: the system CA bundle.")
+              help="Trusted roots: a PEM file, a PKCS#12 file, or a Java keystore such as cacerts. Default: as "
+                   "Tableau trusts, the cacerts of the Java runtime at JAVA_HOME or of java on PATH, else the public "
+                   "roots bundled with certifi.")
 @click.option("--truststore-pass", metavar="PASSWORD",
               help="Password of the truststore (Java keystores default to changeit).")
 @click.option("--at", "at", metavar="DATE", help="Judge as of DATE (YYYY-MM-DD or ISO 8601 time, UTC unless "
@@ -379,12 +380,14 @@ def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | N
     Exit status 0 when Tableau will load it, 1 when it will refuse it.
     """
     with _failures_as_exit_codes():
-        from connector_packager.signing.truststore import load_truststore
+        from connector_packager.signing.truststore import named_truststore
         from connector_packager.signing.verdict import render
         from connector_packager.signing.verify import verify_taco
 
         moment = _moment(at)
-        result = verify_taco(taco, load_truststore(truststore, truststore_pass), moment)
+        trust = named_truststore(truststore, truststore_pass)
+        result = verify_taco(taco, trust.certificates, moment)
+        result.truststore = trust.source
         click.echo(render(fmt, result))
     sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
 
