@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEST = "packaged-connector"
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @contextmanager
@@ -428,6 +428,15 @@ def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bo
 @contextmanager
 def _no_progress(items: list[Path]) -> Iterator[list[Path]]:
     yield items
+
+
+# The key and certificate commands live in their own module, which imports the helpers above.
+from connector_packager.cli_keys import csr_command, export_cert_command, import_cert_command, key_group  # noqa: E402
+
+main.add_command(key_group)
+main.add_command(csr_command)
+main.add_command(import_cert_command)
+main.add_command(export_cert_command)
 
 
 def run_package_module() -> None:
