@@ -24,6 +24,8 @@ from connector_packager.formats import FORMATS
 if TYPE_CHECKING:
     import datetime as dt
 
+    from cryptography import x509
+
     from connector_packager.connector import Report
     from connector_packager.results import CheckResult
     from connector_packager.signing.keysource import KeySource
@@ -286,11 +288,20 @@ class _PackageRun:
             return signed[0].data
 
         target = package(report, dest, sign)
-        for warning in signed[0].warnings:
+        for warning in [*signed[0].warnings, *_chain_warnings(signer.chain)]:
             self.logger.warning("Warning: %s", warning)
         self.logger.info("Signed as %s%s", signed[0].signature_name,
                          f", timestamped by {signing.tsa}" if signing.tsa else " (no timestamp)")
         return target
+
+
+def _chain_warnings(chain: list[x509.Certificate]) -> list[str]:
+    """A warning when the signer's chain stops at a certificate that neither it nor the default trust store
+    completes (an intermediate left out of --cert-chain, say)."""
+    from connector_packager.signing.truststore import chain_gap, default_truststore
+
+    gap = chain_gap(chain, default_truststore())
+    return [gap] if gap else []
 
 
 def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -> None:
@@ -340,10 +351,11 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
         source.check()
         assert source.alias is not None
         data = read_file(taco)
-        signed = sign_jar(data, source.open(), source.alias, source.tsa)
+        signer = source.open()
+        signed = sign_jar(data, signer, source.alias, source.tsa)
         target = output or taco
         write_file(target, signed.data)
-        for warning in signed.warnings:
+        for warning in [*signed.warnings, *_chain_warnings(signer.chain)]:
             click.echo(f"Warning: {warning}", err=True)
         stamp = f", timestamped by {source.tsa}" if source.tsa else " without a timestamp"
         click.echo(f"Signed {target} as {signed.signature_name}{stamp}.")
@@ -437,6 +449,9 @@ main.add_command(key_group)
 main.add_command(csr_command)
 main.add_command(import_cert_command)
 main.add_command(export_cert_command)
+from connector_packager.cli_install import install_command  # noqa: E402
+
+main.add_command(install_command)
 
 
 def run_package_module() -> None:

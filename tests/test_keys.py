@@ -11,30 +11,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from tests.conftest import SAMPLES, has_jdk, missing_tool, needs_jdk, snapshot
+from tests.conftest import SAMPLES, has_jdk, needs_jdk, snapshot
 from tests.openssl_ca import OpensslCa, openssl
 from tests.pki import Pki
 from tests.test_sign_verify import cli
 from tests.test_signing_jdk import TRUSTPASS
-from tests.tsa_server import LoopbackTsa, openssl_available
+from tests.tsa_server import LoopbackTsa
 
 STOREPASS = "keystore-pass"
 ENV = {"KS_PASS": STOREPASS}
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> OpensslCa:
-    if not openssl_available():
-        missing_tool("needs openssl for the throwaway certificate authority")
-    return OpensslCa(tmp_path_factory.mktemp("openssl-ca"))
-
-
-@pytest.fixture
-def trust(ca: OpensslCa, pki: Pki, tmp_path: Path) -> Path:
-    """The CA's root, and the test root that the loopback timestamp authority chains to."""
-    path = tmp_path / "trust.pem"
-    path.write_bytes(ca.root.read_bytes() + pki.root.pem)
-    return path
 
 
 def in_keystore(*args: str | Path) -> list[str | Path]:
@@ -52,9 +37,9 @@ def request(keystore: Path, out: Path, *extra: str) -> Path:
     return out
 
 
-def jarsigner_verify(taco: Path, trust: Path, folder: Path) -> subprocess.CompletedProcess[str]:
-    store = folder / "jdk-trust.p12"
-    for index, cert in enumerate(x509.load_pem_x509_certificates(trust.read_bytes())):
+def jarsigner_verify(taco: Path, ca_trust: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    store = folder / "jdk-ca_trust.p12"
+    for index, cert in enumerate(x509.load_pem_x509_certificates(ca_trust.read_bytes())):
         pem = folder / f"trusted{index}.pem"
         pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", f"root{index}", "-file", str(pem),
@@ -65,7 +50,7 @@ def jarsigner_verify(taco: Path, trust: Path, folder: Path) -> subprocess.Comple
 
 
 @pytest.mark.parametrize("key_type", ["rsa-3072", "ec-p384"])
-def test_key_csr_ca_import_package_verify(ca: OpensslCa, tsa: LoopbackTsa, trust: Path, tmp_path: Path,
+def test_key_csr_ca_import_package_verify(openssl_ca: OpensslCa, tsa: LoopbackTsa, ca_trust: Path, tmp_path: Path,
                                           key_type: str) -> None:
     keystore = tmp_path / "author.p12"
     new_key(keystore, "--key-type", key_type, "--subject", "CN=Acme Connectors,O=Acme Inc,C=US")
@@ -78,9 +63,9 @@ def test_key_csr_ca_import_package_verify(ca: OpensslCa, tsa: LoopbackTsa, trust
     assert parsed.signature_hash_algorithm is not None and parsed.signature_hash_algorithm.name == "sha256"
     alternative = parsed.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert alternative.get_values_for_type(x509.RFC822Name) == ["dev@acme.example"]
-    reply = ca.reply(csr, tmp_path / "reply.pem")
+    reply = openssl_ca.reply(csr, tmp_path / "reply.pem")
     imported = cli("import-cert", reply, *in_keystore("--alias", "author", "--keystore", keystore), "--truststore",
-                   trust, env=ENV)
+                   ca_trust, env=ENV)
     assert imported.exit_code == 0, imported.output
     assert "OpenSSL Test Intermediate" in imported.output
     store = pkcs12.load_pkcs12(keystore.read_bytes(), STOREPASS.encode())
@@ -93,11 +78,11 @@ def test_key_csr_ca_import_package_verify(ca: OpensslCa, tsa: LoopbackTsa, trust
                    *in_keystore("--keystore", keystore, "--alias", "author"), "--tsa", tsa.url, env=ENV)
     assert packaged.exit_code == 0, packaged.output
     [taco] = (tmp_path / "out").glob("*.taco")
-    ours = cli("verify", taco, "--truststore", trust)
+    ours = cli("verify", taco, "--truststore", ca_trust)
     assert ours.exit_code == 0, ours.output
     assert ours.output.splitlines()[-1] == "Tableau will load this connector"
     if has_jdk("jarsigner", "keytool"):
-        theirs = jarsigner_verify(taco, trust, tmp_path)
+        theirs = jarsigner_verify(taco, ca_trust, tmp_path)
         assert theirs.returncode == 0 and "jar verified." in theirs.stdout, theirs.stdout + theirs.stderr
 
 
@@ -115,7 +100,7 @@ def test_keytool_lists_our_keystores(tmp_path: Path, key_type: str) -> None:
 
 
 @needs_jdk
-def test_a_keytool_keystore_and_request_take_our_import_cert(ca: OpensslCa, tsa: LoopbackTsa, trust: Path,
+def test_a_keytool_keystore_and_request_take_our_import_cert(openssl_ca: OpensslCa, tsa: LoopbackTsa, ca_trust: Path,
                                                              tmp_path: Path) -> None:
     keystore = tmp_path / "keytool.p12"
     keytool = ["-keystore", str(keystore), "-storepass", STOREPASS, "-alias", "signer"]
@@ -123,9 +108,9 @@ def test_a_keytool_keystore_and_request_take_our_import_cert(ca: OpensslCa, tsa:
                     "-dname", "CN=Keytool Author,O=Acme Inc,C=US"], check=True, capture_output=True)
     csr = tmp_path / "keytool.csr"
     subprocess.run(["keytool", "-certreq", *keytool, "-file", str(csr)], check=True, capture_output=True)
-    reply = ca.reply(csr, tmp_path / "reply.pem", with_root=False)
+    reply = openssl_ca.reply(csr, tmp_path / "reply.pem", with_root=False)
     imported = cli("import-cert", reply, "--alias", "signer", "--keystore", keystore, "--storepass-env", "KS_PASS",
-                   "--truststore", trust, env=ENV)
+                   "--truststore", ca_trust, env=ENV)
     assert imported.exit_code == 0, imported.output
     listed = subprocess.run(["keytool", "-list", "-v", *keytool], capture_output=True, text=True, check=True).stdout
     assert "Certificate chain length: 3" in listed and "Issuer: CN=OpenSSL Test Intermediate" in listed
@@ -133,25 +118,26 @@ def test_a_keytool_keystore_and_request_take_our_import_cert(ca: OpensslCa, tsa:
     packaged = cli("package", SAMPLES / "acme_odbc", "-d", tmp_path / "out", "-l", tmp_path, "--keystore", keystore,
                    "--alias", "signer", "--storepass-env", "KS_PASS", "--tsa", tsa.url, env=ENV)
     assert packaged.exit_code == 0, packaged.output
-    assert cli("verify", taco, "--truststore", trust).exit_code == 0
-    assert "jar verified." in jarsigner_verify(taco, trust, tmp_path).stdout
+    assert cli("verify", taco, "--truststore", ca_trust).exit_code == 0
+    assert "jar verified." in jarsigner_verify(taco, ca_trust, tmp_path).stdout
 
 
 @pytest.mark.parametrize("form", ["der", "p7b-der", "p7b-pem"])
-def test_replies_as_der_and_pkcs7(ca: OpensslCa, trust: Path, tmp_path: Path, form: str) -> None:
+def test_replies_as_der_and_pkcs7(openssl_ca: OpensslCa, ca_trust: Path, tmp_path: Path, form: str) -> None:
     keystore = tmp_path / "k.p12"
     new_key(keystore, "--subject", "CN=Reply Forms")
-    pem_reply = ca.reply(request(keystore, tmp_path / "r.csr"), tmp_path / "reply.pem")
+    pem_reply = openssl_ca.reply(request(keystore, tmp_path / "r.csr"), tmp_path / "reply.pem")
     leaf = pem_reply.with_suffix(".leaf.pem")
     store = tmp_path / "trust-with-intermediate.pem"
     if form == "der":
         reply = tmp_path / "reply.cer"
         openssl("x509", "-in", str(leaf), "-outform", "DER", "-out", str(reply))
-        store.write_bytes(trust.read_bytes() + ca.intermediate.read_bytes())  # the chain comes from the store
+        # the chain comes from the store
+        store.write_bytes(ca_trust.read_bytes() + openssl_ca.intermediate.read_bytes())
     else:
         reply = tmp_path / "reply.p7b"
         openssl("crl2pkcs7", "-nocrl", "-certfile", str(pem_reply), "-outform", form[4:].upper(), "-out", str(reply))
-        store = trust
+        store = ca_trust
     imported = cli("import-cert", reply, *in_keystore("--alias", "author", "--keystore", keystore), "--truststore",
                    store, env=ENV)
     assert imported.exit_code == 0, imported.output
@@ -163,7 +149,7 @@ def test_replies_as_der_and_pkcs7(ca: OpensslCa, trust: Path, tmp_path: Path, fo
     assert chain[0] == x509.load_pem_x509_certificate(leaf.read_bytes())
 
 
-def test_bad_replies_are_explained_and_change_nothing(ca: OpensslCa, trust: Path, tmp_path: Path) -> None:
+def test_bad_replies_are_explained_and_change_nothing(openssl_ca: OpensslCa, ca_trust: Path, tmp_path: Path) -> None:
     keystore = tmp_path / "k.p12"
     new_key(keystore, "--subject", "CN=Careful Author")
     other = tmp_path / "other.p12"
@@ -172,11 +158,11 @@ def test_bad_replies_are_explained_and_change_nothing(ca: OpensslCa, trust: Path
     other_csr = cli("csr", *in_keystore("--alias", "author", "--keystore", other), "-o", tmp_path / "o.csr", env=ENV)
     assert other_csr.exit_code == 0
     cases = [
-        (ca.reply(tmp_path / "o.csr", tmp_path / "wrong-key.pem"), trust,
+        (openssl_ca.reply(tmp_path / "o.csr", tmp_path / "wrong-key.pem"), ca_trust,
          "the reply holds no certificate for this key (it holds: CN=Someone Else"),
-        (ca.reply(csr, tmp_path / "tls.pem", extensions="tls_server"), trust,
+        (openssl_ca.reply(csr, tmp_path / "tls.pem", extensions="tls_server"), ca_trust,
          "cannot sign code: its extended key usage (serverAuth) does not include codeSigning"),
-        (ca.reply(csr, tmp_path / "no-intermediate.pem", with_intermediate=False), trust,
+        (openssl_ca.reply(csr, tmp_path / "no-intermediate.pem", with_intermediate=False), ca_trust,
          "the chain is incomplete: CN=Careful Author was issued by CN=OpenSSL Test Intermediate,O=OpenSSL Test CA, "
          "which is neither in the reply nor a trusted root"),
     ]
@@ -214,7 +200,8 @@ def test_key_new_never_overwrites(tmp_path: Path) -> None:
     assert not (tmp_path / "short.p12").exists() and not (tmp_path / "s.p12").exists()
 
 
-def test_a_keystore_with_other_entries_is_not_rewritten(ca: OpensslCa, pki: Pki, trust: Path, tmp_path: Path) -> None:
+def test_a_keystore_with_other_entries_is_not_rewritten(openssl_ca: OpensslCa, pki: Pki, ca_trust: Path,
+                                                        tmp_path: Path) -> None:
     keystore = tmp_path / "shared.p12"
     new_key(keystore, "--subject", "CN=Shared")
     csr = request(keystore, tmp_path / "r.csr")
@@ -225,9 +212,9 @@ def test_a_keystore_with_other_entries_is_not_rewritten(ca: OpensslCa, pki: Pki,
         [pkcs12.PKCS12Certificate(pki.other_root.cert, b"someone-elses-root")],
         serialization.BestAvailableEncryption(STOREPASS.encode())))
     before = keystore.read_bytes()
-    result = cli("import-cert", ca.reply(csr, tmp_path / "reply.pem"), *in_keystore("--alias", "author", "--keystore",
-                                                                                 keystore), "--truststore", trust,
-                 env=ENV)
+    reply = openssl_ca.reply(csr, tmp_path / "reply.pem")
+    result = cli("import-cert", reply, *in_keystore("--alias", "author", "--keystore", keystore), "--truststore",
+                 ca_trust, env=ENV)
     assert result.exit_code == 1 and "holds other entries besides 'author' (someone-elses-root)" in result.output
     assert keystore.read_bytes() == before
 

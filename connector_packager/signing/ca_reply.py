@@ -23,7 +23,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from connector_packager.errors import PackagerError, UsageProblem
 from connector_packager.signing.certificates import (
     describe,
-    is_self_signed,
+    missing_issuer,
     order_chain,
     public_key_bytes,
     usage_problem,
@@ -62,11 +62,6 @@ def read_reply(path: Path) -> list[x509.Certificate]:
             return certs
     raise PackagerError(f"{path} holds no certificate: a CA reply is a PEM or DER certificate, or a PKCS#7 (.p7b) "
                         "bundle")
-
-
-def missing_issuer(chain: list[x509.Certificate]) -> x509.Name | None:
-    """The issuer a chain lacks when it stops before a self-signed root, else None."""
-    return None if is_self_signed(chain[-1]) else chain[-1].issuer
 
 
 def check_reply(certs: list[x509.Certificate], public_key: bytes, trust: TrustStore,

@@ -92,6 +92,19 @@ def named_truststore(path: Path | None, password: str | None = None) -> TrustSto
     return TrustStore(load_truststore(path, password), str(path))
 
 
+def chain_gap(chain: list[x509.Certificate], trust: TrustStore) -> str | None:
+    """Why ``chain`` may lack an intermediate: it stops before a self-signed root at a certificate no trusted root
+    issued. None when it is complete."""
+    from connector_packager.signing.certificates import describe, issued_by, missing_issuer
+
+    lacking = missing_issuer(chain)
+    if lacking is None or any(issued_by(chain[-1], root) for root in trust.certificates):
+        return None
+    return (f"the certificate chain stops at {describe(chain[-1])}, issued by {lacking.rfc4514_string()}, which is "
+            f"neither in the chain nor a trusted root ({trust.source}): if it is an intermediate CA, add its "
+            "certificate to the chain, or Tableau cannot build the chain to a trusted root")
+
+
 def load_truststore(path: Path, password: str | None = None) -> list[x509.Certificate]:
     """The trusted certificates in ``path``."""
     try:
