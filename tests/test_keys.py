@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -237,3 +238,18 @@ def test_self_signed_development_key(pki: Pki, tsa: LoopbackTsa, unsigned_taco: 
     assert cli("verify", unsigned_taco, "--truststore", trusted).exit_code == 0
     refused = cli("verify", unsigned_taco, "--truststore", pki.root_pem)
     assert refused.exit_code == 1 and "CN=Dev Build is self-signed and not in the truststore" in refused.output
+
+
+def test_sign_warns_when_the_chain_may_lack_an_intermediate(pki: Pki, unsigned_taco: Path, tmp_path: Path) -> None:
+    key, full_chain = pki.write_pem(pki.codesign, "gap")
+    leaf_only = tmp_path / "leaf-only.pem"
+    leaf_only.write_bytes(pki.codesign.pem)
+    copy = tmp_path / "copy.taco"
+    shutil.copy(unsigned_taco, copy)
+    gap = cli("sign", unsigned_taco, "--key", key, "--cert-chain", leaf_only, "--alias", "a", "--no-timestamp")
+    assert gap.exit_code == 0, gap.output
+    assert (f"the certificate chain stops at {pki.codesign.cert.subject.rfc4514_string()}, issued by "
+            f"{pki.intermediate.cert.subject.rfc4514_string()}, which is neither in the chain nor a trusted root"
+            ) in gap.output
+    whole = cli("sign", copy, "--key", key, "--cert-chain", full_chain, "--alias", "a", "--no-timestamp")
+    assert whole.exit_code == 0 and "chain stops" not in whole.output

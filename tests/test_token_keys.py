@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 
-from tests.conftest import PYTHON, SAMPLES, has_jdk, missing_tool
+from tests.conftest import PYTHON, SAMPLES, has_jdk
 from tests.openssl_ca import OpensslCa
 from tests.pki import Pki
 from tests.test_keys import jarsigner_verify
-from tests.test_pkcs11 import MODULE, PIN, SO_PIN, Token
+from tests.test_pkcs11 import PIN, Token, new_token
 from tests.tsa_server import LoopbackTsa
 
 LABEL = "keygen"
@@ -23,19 +21,7 @@ LABEL = "keygen"
 @pytest.fixture(scope="module")
 def fresh_token(tmp_path_factory: pytest.TempPathFactory) -> Token:
     """An initialised, empty SoftHSM2 token of this module's own."""
-    if MODULE is None or shutil.which("softhsm2-util") is None:
-        missing_tool("needs SoftHSM2 (Debian package softhsm2)")
-    try:
-        import pkcs11  # noqa: F401
-    except ImportError:
-        missing_tool("needs python-pkcs11")
-    folder = tmp_path_factory.mktemp("softhsm-keygen")
-    (folder / "tokens").mkdir()
-    conf = folder / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    token = Token({**os.environ, "SOFTHSM2_CONF": str(conf)}, MODULE)
-    token.util("--init-token", "--free", "--label", LABEL, "--pin", PIN, "--so-pin", SO_PIN)
-    return token
+    return new_token(tmp_path_factory.mktemp("softhsm-keygen"), LABEL)
 
 
 def run(token: Token, *args: str | Path, label: str = LABEL) -> subprocess.CompletedProcess[str]:
