@@ -139,6 +139,12 @@ def _key_source(alias: str | None, keystore: Path | None, storepass: str | None,
                      no_timestamp=no_timestamp)
 
 
+def _next_step(text: str) -> None:
+    """What to do next, for a person at a terminal: scripts, pipes and CI logs never get it."""
+    if sys.stderr.isatty():
+        click.echo(f"Next: {text}", err=True)
+
+
 def _ask(prompt: str) -> str | None:
     """A secret typed at the terminal, as jarsigner asks for one; None when no one is there to type it."""
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
@@ -269,6 +275,10 @@ class _PackageRun:
         if not report.ok:
             _log_min_version(logger, report.min_version or "?", report.min_version_reasons)
         logger.info("%s was created in %s", target.name, os.path.abspath(dest))
+        if report.ok and self.fmt == "text":
+            _next_step(f"check it as Tableau will: connector-packager verify {target}" if signing else
+                       f"sign it: connector-packager sign {target} --alias ALIAS --keystore KEYSTORE.p12 --tsa URL "
+                       "(no key yet? connector-packager key new --help)")
         result.taco = str(target)
         result.min_version_tableau = report.min_version
         self.emit(result)
@@ -359,6 +369,7 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
             click.echo(f"Warning: {warning}", err=True)
         stamp = f", timestamped by {source.tsa}" if source.tsa else " without a timestamp"
         click.echo(f"Signed {target} as {signed.signature_name}{stamp}.")
+        _next_step(f"check it as Tableau will: connector-packager verify {target}")
     sys.exit(EXIT_OK)
 
 
@@ -401,6 +412,8 @@ def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | N
         result = verify_taco(taco, trust.certificates, moment)
         result.truststore = trust.source
         click.echo(render(fmt, result))
+        if result.ok and fmt == "text":
+            _next_step(f"install it where Tableau loads connectors from: connector-packager install {taco}")
     sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -150,3 +151,28 @@ def test_linux_defaults_to_tableau_server(pki: Pki, tsa: LoopbackTsa, tmp_path: 
     assert f"Would install /opt/tableau/connectors/{taco.name} for Tableau Server." in output
     code, output = install(taco, "--for", "desktop", home=tmp_path, root=pki.root_pem)
     assert code == 2 and "do not run on linux" in output and "--dest" in output
+
+
+def test_each_step_names_the_next_at_a_terminal_only(pki: Pki, tsa: LoopbackTsa, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_sign_verify import PASSWORD, STOREPASS_ENV, run_at_a_terminal
+
+    keystore = pki.write_p12(pki.codesign, "hints")
+    out = tmp_path / "out"
+    base = [sys.executable, "-m", "connector_packager"]
+    package = [*base, "package", str(SAMPLES / "acme_odbc"), "-d", str(out), "-l", str(tmp_path)]
+    taco = out / "acme_odbc-v1.2.0.taco"
+    sign = [*base, "sign", str(taco), "--keystore", str(keystore), "--alias", "author", "--storepass-env",
+            STOREPASS_ENV, "--tsa", tsa.url]
+    verify = [*base, "verify", str(taco), "--truststore", str(pki.root_pem)]
+    monkeypatch.setenv(STOREPASS_ENV, PASSWORD)
+    steps = [(package, f"Next: sign it: connector-packager sign {taco}"),
+             (sign, f"Next: check it as Tableau will: connector-packager verify {taco}"),
+             (verify, f"Next: install it where Tableau loads connectors from: connector-packager install {taco}")]
+    for args, hint in steps:
+        status, output = run_at_a_terminal(args, "", b"\x00never asked")
+        assert status == 0, output
+        assert hint in output
+    piped = subprocess.run(verify, capture_output=True, text=True)
+    assert piped.returncode == 0 and "Next:" not in piped.stdout + piped.stderr
+    assert piped.stdout.splitlines()[-1] == "Tableau will load this connector"
