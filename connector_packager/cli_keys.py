@@ -221,7 +221,8 @@ def key_new_command(alias: str, key_type: str, subject: str | None, san: tuple[s
             _say(f"It holds a placeholder self-signed certificate ({details.subject.rfc4514_string()}, "
                  f"{PLACEHOLDER_DAYS} days) until the CA's certificate replaces it.")
         if not self_signed:
-            _say(f"Next: connector-packager csr --alias {alias} {_where_options(place)} --subject \"...\" "
+            subject_option = "" if place.keystore is not None else ' --subject "CN=...,O=...,C=..."'
+            _say(f"Next: connector-packager csr --alias {alias} {_where_options(place)}{subject_option} "
                  "-o request.csr, and send request.csr to your certificate authority.")
     sys.exit(EXIT_OK)
 

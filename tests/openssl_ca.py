@@ -79,8 +79,8 @@ class OpensslCa:
 
     def sign(self, request: Path, out: Path, extensions: str = "code_signing") -> Path:
         """The certificate ``openssl ca`` issues for ``request`` (PEM, the leaf alone)."""
-        openssl("ca", "-batch", "-config", str(self.config), "-extensions", extensions, "-in", str(request), "-out",
-                str(out), "-notext")
+        openssl("ca", "-batch", "-config", str(self.config), "-extensions", extensions, "-preserveDN", "-in",
+                str(request), "-out", str(out), "-notext")
         return out
 
     def reply(self, request: Path, out: Path, *, with_intermediate: bool = True, with_root: bool = True,

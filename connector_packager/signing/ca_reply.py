@@ -85,8 +85,8 @@ def check_reply(certs: list[x509.Certificate], public_key: bytes, trust: TrustSt
     lacking = missing_issuer(chain)
     if lacking is not None:
         raise PackagerError(f"the chain is incomplete: {describe(chain[-1])} was issued by "
-                            f"{lacking.rfc4514_string()}, which is neither in the reply nor a trusted root "
-                            f"({trust.source})",
+                            f"{lacking.rfc4514_string()}, which is neither in the reply nor a trusted root of "
+                            f"{trust.source}",
                             hint=f"add the intermediate CA certificate {lacking.rfc4514_string()} to the reply "
                                  "(your CA publishes it), then import again")
     notes = []

@@ -55,7 +55,7 @@ def java_cacerts(env: Mapping[str, str] | None = None,
         homes.append((Path(env["JAVA_HOME"]), "JAVA_HOME"))
     java = which("java")
     if java:
-        homes.append((Path(os.path.realpath(java)).parent.parent, f"java on PATH ({java})"))
+        homes.append((Path(os.path.realpath(java)).parent.parent, f"java on PATH at {java}"))
     for home, how in homes:
         for relative in CACERTS_PATHS:
             candidate = home / relative
