@@ -310,7 +310,11 @@ def _chain_warnings(chain: list[x509.Certificate]) -> list[str]:
     completes (an intermediate left out of --cert-chain, say)."""
     from connector_packager.signing.truststore import chain_gap, default_truststore
 
-    gap = chain_gap(chain, default_truststore())
+    try:
+        trust = default_truststore()
+    except PackagerError as exc:  # the signature is written by now; an unreadable trust store only loses the check
+        return [f"the certificate chain was not checked for a missing intermediate: {exc.message}"]
+    gap = chain_gap(chain, trust)
     return [gap] if gap else []
 
 

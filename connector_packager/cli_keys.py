@@ -21,7 +21,7 @@ from connector_packager.errors import UsageProblem
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from connector_packager.signing.certificate_requests import SigningKey
+    from connector_packager.signing.certificate_requests import RequestDetails, SigningKey
     from connector_packager.signing.keystore import KeystoreEntry
 
 #: keytool refuses shorter keystore passwords.
@@ -135,7 +135,7 @@ def _say(text: str) -> None:
 
 
 def _details(subject: str | None, san: tuple[str, ...], email: tuple[str, ...],
-             default: x509.Name | None) -> Any:
+             default: x509.Name | None) -> RequestDetails:
     from connector_packager.signing.certificate_requests import (
         RequestDetails,
         parse_alternative_names,

@@ -90,6 +90,8 @@ def test_a_newer_version_replaces_the_older_one_and_a_newer_one_is_kept(pki: Pki
     assert f"Replaced the older {old.name} (version 1.2.0)." in output
     assert sorted(p.name for p in dest.iterdir()) == sorted([new.name, other.name])
     assert (dest / new.name).read_bytes() == new.read_bytes()
+    code, output = install(new, "--dest", dest, home=home, root=pki.root_pem)  # the same one again
+    assert code == 0 and f"Replaced {dest / new.name} (version 1.10.0)." in output
     older = signed_taco(pki, tsa, tmp_path / "again", "1.0")
     code, output = install(older, "--dest", dest, home=home, root=pki.root_pem)
     assert code == 0

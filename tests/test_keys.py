@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,17 @@ def test_sign_warns_when_the_chain_may_lack_an_intermediate(pki: Pki, unsigned_t
             ) in gap.output
     whole = cli("sign", copy, "--key", key, "--cert-chain", full_chain, "--alias", "a", "--no-timestamp")
     assert whole.exit_code == 0 and "chain stops" not in whole.output
+
+
+def test_the_keystore_password_is_asked_for_at_a_terminal(tmp_path: Path) -> None:
+    from tests.test_sign_verify import run_at_a_terminal
+
+    keystore = tmp_path / "k.p12"
+    new_key(keystore, "--subject", "CN=Asked")
+    out = tmp_path / "asked.csr"
+    args = [sys.executable, "-m", "connector_packager", "csr", "--alias", "author", "--keystore", str(keystore), "-o",
+            str(out)]
+    status, output = run_at_a_terminal(args, STOREPASS, b"Password of the keystore")
+    assert status == 0, output
+    assert STOREPASS not in output
+    assert x509.load_pem_x509_csr(out.read_bytes()).subject.rfc4514_string() == "CN=Asked"

@@ -70,7 +70,9 @@ def test_java_on_path_is_found_through_its_links(pki: Pki, tsa: LoopbackTsa, uns
     (tmp_path / "bin" / "java").symlink_to(home / "bin" / "java")
     result = run_verify(unsigned_taco, bare_env(PATH=str(tmp_path / "bin")))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{home / 'lib/security/cacerts'} (the Java runtime's cacerts, found through java on PATH at " in result.stdout
+    cacerts = home / "lib/security/cacerts"
+    assert f"{cacerts} (the Java runtime's cacerts, found through java on PATH at {tmp_path / 'bin' / 'java'})" \
+        in result.stdout
 
 
 @needs_jdk
