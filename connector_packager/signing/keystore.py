@@ -48,7 +48,7 @@ def read_keystore(path: Path) -> bytes:
         data = path.read_bytes()
     except FileNotFoundError:
         raise UsageProblem(f"the keystore {path} does not exist",
-                            hint="make one with: connector-packager key new --alias NAME --keystore FILE") from None
+                           hint="make one with: connector-packager key new --alias NAME --keystore FILE") from None
     except OSError as exc:
         raise UsageProblem(f"cannot read the keystore {path}: {exc.strerror or exc}") from None
     if data.startswith((JKS_MAGIC, JCEKS_MAGIC)):
@@ -84,12 +84,12 @@ def open_entry(path: Path, alias: str, storepass: str | None, keypass: str | Non
     chain = matching_chain(key, certs, str(path))
     others = sorted({c.friendly_name.decode("utf-8", "replace") for c in store.additional_certs
                      if c.friendly_name is not None and c.friendly_name.lower() != alias.lower().encode()}
-                    | {describe_extra(c.certificate) for c in store.additional_certs
+                    | {_describe_extra(c.certificate) for c in store.additional_certs
                        if c.friendly_name is None and c.certificate not in chain})
     return KeystoreEntry(key, name.decode("utf-8", "replace") if name else alias, chain, password, others)
 
 
-def describe_extra(cert: x509.Certificate) -> str:
+def _describe_extra(cert: x509.Certificate) -> str:
     return f"a certificate for {cert.subject.rfc4514_string()}"
 
 
@@ -133,5 +133,6 @@ def install_chain(path: Path, entry: KeystoreEntry, chain: list[x509.Certificate
                                  "-srcalias ALIAS, or install the reply with keytool -importcert")
     data = _serialize(entry.alias, entry.key, chain, entry.password)
     check = pkcs12.load_pkcs12(data, entry.password.encode())
-    assert check.cert is not None and check.cert.certificate == chain[0]
+    if check.cert is None or check.cert.certificate != chain[0] or check.key is None:
+        raise PackagerError(f"the rewritten keystore did not read back as written; {path} is left as it is")
     write_file(path, data, mode=path.stat().st_mode & 0o777)
