@@ -268,3 +268,15 @@ def test_the_keystore_password_is_asked_for_at_a_terminal(tmp_path: Path) -> Non
     assert status == 0, output
     assert STOREPASS not in output
     assert x509.load_pem_x509_csr(out.read_bytes()).subject.rfc4514_string() == "CN=Asked"
+
+
+def test_the_key_type_choices_are_the_key_types() -> None:
+    """The command lists them without importing cryptography (for a fast --help); they must stay the same."""
+    import click
+
+    from connector_packager.cli_keys import key_new_command
+    from connector_packager.signing.key_types import DEFAULT_KEY_TYPE, KEY_TYPES
+
+    [option] = [p for p in key_new_command.params if p.name == "key_type"]
+    assert isinstance(option.type, click.Choice) and list(option.type.choices) == list(KEY_TYPES)
+    assert option.default == DEFAULT_KEY_TYPE
