@@ -24,13 +24,15 @@ from connector_packager.formats import FORMATS
 if TYPE_CHECKING:
     import datetime as dt
 
+    from cryptography import x509
+
     from connector_packager.connector import Report
     from connector_packager.results import CheckResult
     from connector_packager.signing.keysource import KeySource
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEST = "packaged-connector"
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @contextmanager
@@ -135,6 +137,12 @@ def _key_source(alias: str | None, keystore: Path | None, storepass: str | None,
     return KeySource(alias=alias, keystore=keystore, storepass=storepass, keypass=keypass, key=key_file,
                      cert_chain=cert_chain, pkcs11_module=pkcs11_module, token_label=token_label, pin=pin, tsa=tsa,
                      no_timestamp=no_timestamp)
+
+
+def _next_step(text: str) -> None:
+    """What to do next, for a person at a terminal: scripts, pipes and CI logs never get it."""
+    if sys.stderr.isatty():
+        click.echo(f"Next: {text}", err=True)
 
 
 def _ask(prompt: str) -> str | None:
@@ -267,6 +275,10 @@ class _PackageRun:
         if not report.ok:
             _log_min_version(logger, report.min_version or "?", report.min_version_reasons)
         logger.info("%s was created in %s", target.name, os.path.abspath(dest))
+        if report.ok and self.fmt == "text":
+            _next_step(f"check it as Tableau will: connector-packager verify {target}" if signing else
+                       f"sign it: connector-packager sign {target} --alias ALIAS --keystore KEYSTORE.p12 --tsa URL "
+                       "(no key yet? connector-packager key new --help)")
         result.taco = str(target)
         result.min_version_tableau = report.min_version
         self.emit(result)
@@ -286,11 +298,24 @@ class _PackageRun:
             return signed[0].data
 
         target = package(report, dest, sign)
-        for warning in signed[0].warnings:
+        for warning in [*signed[0].warnings, *_chain_warnings(signer.chain)]:
             self.logger.warning("Warning: %s", warning)
         self.logger.info("Signed as %s%s", signed[0].signature_name,
                          f", timestamped by {signing.tsa}" if signing.tsa else " (no timestamp)")
         return target
+
+
+def _chain_warnings(chain: list[x509.Certificate]) -> list[str]:
+    """A warning when the signer's chain stops at a certificate that neither it nor the default trust store
+    completes (an intermediate left out of --cert-chain, say)."""
+    from connector_packager.signing.truststore import chain_gap, default_truststore
+
+    try:
+        trust = default_truststore()
+    except PackagerError as exc:  # the signature is written by now; an unreadable trust store only loses the check
+        return [f"the certificate chain was not checked for a missing intermediate: {exc.message}"]
+    gap = chain_gap(chain, trust)
+    return [gap] if gap else []
 
 
 def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -> None:
@@ -340,13 +365,15 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
         source.check()
         assert source.alias is not None
         data = read_file(taco)
-        signed = sign_jar(data, source.open(), source.alias, source.tsa)
+        signer = source.open()
+        signed = sign_jar(data, signer, source.alias, source.tsa)
         target = output or taco
         write_file(target, signed.data)
-        for warning in signed.warnings:
+        for warning in [*signed.warnings, *_chain_warnings(signer.chain)]:
             click.echo(f"Warning: {warning}", err=True)
         stamp = f", timestamped by {source.tsa}" if source.tsa else " without a timestamp"
         click.echo(f"Signed {target} as {signed.signature_name}{stamp}.")
+        _next_step(f"check it as Tableau will: connector-packager verify {target}")
     sys.exit(EXIT_OK)
 
 
@@ -365,8 +392,9 @@ def _moment(value: str | None) -> dt.datetime | None:
 @main.command("verify", context_settings=CONTEXT_SETTINGS)
 @click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--truststore", type=click.Path(path_type=Path, dir_okay=False),
-              help="Trusted roots: a PEM file, a PKCS#12 file, or a Java keystore such as cacerts. "
-                   "Default: the system CA bundle.")
+              help="Trusted roots: a PEM file, a PKCS#12 file, or a Java keystore such as cacerts. Default: as "
+                   "Tableau trusts, the cacerts of the Java runtime at JAVA_HOME or of java on PATH, else the public "
+                   "roots bundled with certifi.")
 @click.option("--truststore-pass", metavar="PASSWORD",
               help="Password of the truststore (Java keystores default to changeit).")
 @click.option("--at", "at", metavar="DATE", help="Judge as of DATE (YYYY-MM-DD or ISO 8601 time, UTC unless "
@@ -379,13 +407,17 @@ def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | N
     Exit status 0 when Tableau will load it, 1 when it will refuse it.
     """
     with _failures_as_exit_codes():
-        from connector_packager.signing.truststore import load_truststore
+        from connector_packager.signing.truststore import named_truststore
         from connector_packager.signing.verdict import render
         from connector_packager.signing.verify import verify_taco
 
         moment = _moment(at)
-        result = verify_taco(taco, load_truststore(truststore, truststore_pass), moment)
+        trust = named_truststore(truststore, truststore_pass)
+        result = verify_taco(taco, trust.certificates, moment)
+        result.truststore = trust.source
         click.echo(render(fmt, result))
+        if result.ok and fmt == "text":
+            _next_step(f"install it where Tableau loads connectors from: connector-packager install {taco}")
     sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
 
 
@@ -425,6 +457,18 @@ def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bo
 @contextmanager
 def _no_progress(items: list[Path]) -> Iterator[list[Path]]:
     yield items
+
+
+# The key and certificate commands live in their own module, which imports the helpers above.
+from connector_packager.cli_keys import csr_command, export_cert_command, import_cert_command, key_group  # noqa: E402
+
+main.add_command(key_group)
+main.add_command(csr_command)
+main.add_command(import_cert_command)
+main.add_command(export_cert_command)
+from connector_packager.cli_install import install_command  # noqa: E402
+
+main.add_command(install_command)
 
 
 def run_package_module() -> None:

@@ -83,8 +83,11 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path) -> Iterator[BinaryIO]:
-    """A file to write ``target`` through: renamed into place on success, removed on any failure."""
+def atomic_output(target: Path, *, mode: int | None = None, replace: bool = True) -> Iterator[BinaryIO]:
+    """A file to write ``target`` through: renamed into place on success, removed on any failure.
+
+    ``mode`` sets the permission bits (default: what the umask allows); with ``replace`` False an existing
+    ``target`` is never replaced (the complete file is linked into place, which fails if one appeared)."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     tmp = Path(tmp_name)
     try:
@@ -92,8 +95,12 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)
+            tmp.unlink()
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -117,15 +124,19 @@ def write_taco(target: Path, entries: Sequence[tuple[str, bytes]],
     write_file(target, finish(buffer.getvalue()))
 
 
-def write_file(target: Path, data: bytes) -> None:
-    """Replace ``target`` with ``data`` atomically: the old file stays whole if anything fails."""
-    _write(target, lambda out: out.write(data))
+def write_file(target: Path, data: bytes, *, mode: int | None = None, replace: bool = True) -> None:
+    """Replace ``target`` with ``data`` atomically: the old file stays whole if anything fails. With ``replace``
+    False an existing ``target`` is refused and left alone."""
+    _write(target, lambda out: out.write(data), mode=mode, replace=replace)
 
 
-def _write(target: Path, fill: Callable[[BinaryIO], object]) -> None:
+def _write(target: Path, fill: Callable[[BinaryIO], object], *, mode: int | None = None,
+           replace: bool = True) -> None:
     try:
-        with atomic_output(target) as out:
+        with atomic_output(target, mode=mode, replace=replace) as out:
             fill(out)
+    except FileExistsError:
+        raise PackagerError(f"{target} already exists; it is left as it is") from None
     except OSError as exc:
         raise PackagerError(f"cannot write {target}: {exc.strerror or exc}",
                             hint="check that the destination folder is writable and has free space") from None

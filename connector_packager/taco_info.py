@@ -127,3 +127,21 @@ def describe_taco(info: TacoInfo) -> str:
     if not info.problems:
         lines.append("  OK: a well-formed connector archive")
     return "\n".join(lines)
+
+
+def connector_identity(data: bytes, source: str) -> tuple[str, str]:
+    """The class and plugin version a .taco's ``manifest.xml`` declares (nothing else is checked)."""
+    from connector_packager.xmlsafe import XmlProblem, parse_xml
+
+    _, contents = unpack(data, source)
+    manifest = contents.get(MANIFEST)
+    if manifest is None:
+        raise PackagerError(f"{source} holds no {MANIFEST}: not a connector")
+    try:
+        root = parse_xml(manifest).getroot()
+    except XmlProblem as exc:
+        raise PackagerError(f"the {MANIFEST} in {source} cannot be read: {exc}") from None
+    class_name, version = root.get("class"), root.get("plugin-version")
+    if not class_name or not version:
+        raise PackagerError(f"the {MANIFEST} in {source} lacks its class or plugin-version")
+    return class_name, version

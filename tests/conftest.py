@@ -12,6 +12,7 @@ from typing import NoReturn
 
 import pytest
 
+from tests.openssl_ca import OpensslCa
 from tests.pki import Pki, make_pki
 from tests.tsa_server import LoopbackTsa, openssl_available
 
@@ -173,6 +174,22 @@ def tsa(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loopback
     server = LoopbackTsa(pki, tmp_path_factory.mktemp("tsa")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def openssl_ca(tmp_path_factory: pytest.TempPathFactory) -> OpensslCa:
+    """A throwaway certificate authority run by ``openssl ca`` (root, intermediate), for the whole run."""
+    if not openssl_available():
+        missing_tool("needs openssl for the throwaway certificate authority")
+    return OpensslCa(tmp_path_factory.mktemp("openssl-ca"))
+
+
+@pytest.fixture
+def ca_trust(openssl_ca: OpensslCa, pki: Pki, tmp_path: Path) -> Path:
+    """A PEM truststore: the openssl CA's root, and the test root the loopback timestamp authority chains to."""
+    path = tmp_path / "ca-trust.pem"
+    path.write_bytes(openssl_ca.root.read_bytes() + pki.root.pem)
+    return path
 
 
 @pytest.fixture

@@ -67,20 +67,26 @@ def sign_with_module(taco: Path, module: Path, label: str, alias: str, env: dict
                           env={**env, "TOKEN_PIN": pin}, capture_output=True, text=True)
 
 
-@pytest.fixture(scope="module")
-def token(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Token:
+def new_token(folder: Path, label: str) -> Token:
+    """An initialised, empty SoftHSM2 token of its own in ``folder`` (skips, or fails in CI, without SoftHSM2)."""
     if MODULE is None or shutil.which("softhsm2-util") is None:
         missing_tool("needs SoftHSM2 (Debian package softhsm2)")
     try:
         import pkcs11  # noqa: F401
     except ImportError:
         missing_tool("needs python-pkcs11")
-    folder = tmp_path_factory.mktemp("softhsm")
     (folder / "tokens").mkdir()
     conf = folder / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
     hsm = Token({**os.environ, "SOFTHSM2_CONF": str(conf)}, MODULE)
-    hsm.util("--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", SO_PIN)
+    hsm.util("--init-token", "--free", "--label", label, "--pin", PIN, "--so-pin", SO_PIN)
+    return hsm
+
+
+@pytest.fixture(scope="module")
+def token(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Token:
+    folder = tmp_path_factory.mktemp("softhsm")
+    hsm = new_token(folder, TOKEN)
     chain_pem = pki.intermediate.pem + pki.root.pem
     (folder / "issuers.pem").write_bytes(chain_pem)
     hsm.import_identity(pki.codesign, "author", "01", folder, with_cert=True)

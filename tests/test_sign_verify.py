@@ -356,18 +356,6 @@ def test_a_token_for_other_data_is_rejected(pki: Pki, tsa: LoopbackTsa) -> None:
         check_token(token, b"another signature value")
 
 
-def test_the_default_truststore_is_the_system_bundle(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path,
-                                                     tmp_path: Path) -> None:
-    assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
-    bundle = tmp_path / "system-bundle.pem"
-    bundle.write_bytes(pki.other_root.pem)
-    refused = cli("verify", unsigned_taco, env={"SSL_CERT_FILE": str(bundle)})
-    assert refused.exit_code == 1
-    assert "the signer's certificate chain is not validated" in refused.output
-    bundle.write_bytes(pki.other_root.pem + pki.root.pem)
-    assert cli("verify", unsigned_taco, env={"SSL_CERT_FILE": str(bundle)}).exit_code == 0
-
-
 def test_an_encrypted_pem_key_needs_its_password(pki: Pki, unsigned_taco: Path, tmp_path: Path) -> None:
     _, chain = pki.write_pem(pki.codesign, "encrypted")
     key = tmp_path / "encrypted.key"

@@ -50,6 +50,11 @@ def order_chain(leaf: x509.Certificate, others: Iterable[x509.Certificate]) -> l
     return chain
 
 
+def missing_issuer(chain: Sequence[x509.Certificate]) -> x509.Name | None:
+    """The issuer a chain lacks when it stops before a self-signed root, else None."""
+    return None if is_self_signed(chain[-1]) else chain[-1].issuer
+
+
 def _extension(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> x509.ExtensionType | None:
     try:
         return cert.extensions.get_extension_for_class(kind).value

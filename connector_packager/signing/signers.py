@@ -14,11 +14,9 @@ from typing import Protocol
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from connector_packager.errors import PackagerError
 from connector_packager.signing.certificates import order_chain, public_key_bytes
-from connector_packager.signing.truststore import JCEKS_MAGIC, JKS_MAGIC
 
 
 class Signer(Protocol):
@@ -46,20 +44,23 @@ class SoftwareSigner:
     def key_type(self) -> str:
         return "RSA" if isinstance(self.key, rsa.RSAPrivateKey) else "EC"
 
+    def public_key(self) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+        return self.key.public_key()
+
     def sign(self, data: bytes) -> bytes:
         if isinstance(self.key, rsa.RSAPrivateKey):
             return self.key.sign(data, padding.PKCS1v15(), hashes.SHA256())
         return self.key.sign(data, ec.ECDSA(hashes.SHA256()))
 
 
-def _usable_key(key: object, source: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+def usable_key(key: object, source: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
     if isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         return key
     raise PackagerError(f"the key in {source} is {type(key).__name__.lstrip('_')}; only RSA and EC keys can sign "
                         "a .taco")
 
 
-def _matching_chain(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, certs: list[x509.Certificate],
+def matching_chain(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, certs: list[x509.Certificate],
                     source: str) -> list[x509.Certificate]:
     wanted = key.public_key().public_bytes(serialization.Encoding.DER,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -80,32 +81,10 @@ def _read(path: Path, what: str) -> bytes:
 def from_pkcs12(path: Path, alias: str, storepass: str | None, keypass: str | None) -> SoftwareSigner:
     """The key and chain in a PKCS#12 keystore. JKS and JCEKS keystores are refused with the command that converts
     them."""
-    data = _read(path, "keystore")
-    if data.startswith((JKS_MAGIC, JCEKS_MAGIC)):
-        kind = "JKS" if data.startswith(JKS_MAGIC) else "JCEKS"
-        raise PackagerError(f"{path} is a {kind} keystore; only PKCS#12 keystores are read",
-                            hint=f"convert it once with: keytool -importkeystore -srckeystore {path} "
-                                 f"-srcstoretype {kind} -destkeystore {path.with_suffix('.p12')} "
-                                 "-deststoretype PKCS12")
-    store = None
-    for password in dict.fromkeys(p for p in (storepass, keypass) if p is not None):
-        try:
-            store = pkcs12.load_pkcs12(data, password.encode())
-            break
-        except ValueError:
-            continue
-    if store is None:
-        raise PackagerError(f"cannot open the keystore {path}: not a PKCS#12 file, or the password is wrong",
-                            hint="give the keystore password with --storepass-env (or --storepass)")
-    if store.key is None or store.cert is None:
-        raise PackagerError(f"the keystore {path} holds no private key with its certificate")
-    name = store.cert.friendly_name
-    if name is not None and name.decode("utf-8", "replace").lower() != alias.lower():
-        raise PackagerError(f"the keystore {path} holds the key {name.decode('utf-8', 'replace')!r}, "
-                            f"not {alias!r}", hint="pass that name as --alias")
-    key = _usable_key(store.key, str(path))
-    return SoftwareSigner(key, _matching_chain(key, [store.cert.certificate,
-                                                     *(c.certificate for c in store.additional_certs)], str(path)))
+    from connector_packager.signing.keystore import open_entry
+
+    entry = open_entry(path, alias, storepass, keypass)
+    return SoftwareSigner(entry.key, entry.chain)
 
 
 def from_pem(key_path: Path, chain_path: Path, keypass: str | None) -> SoftwareSigner:
@@ -120,8 +99,8 @@ def from_pem(key_path: Path, chain_path: Path, keypass: str | None) -> SoftwareS
     except ValueError:
         raise PackagerError(f"cannot read the private key {key_path}: not a PEM/DER key, or the password is wrong") \
             from None
-    key = _usable_key(loaded, str(key_path))
-    return SoftwareSigner(key, _matching_chain(key, read_certificates(chain_path), str(chain_path)))
+    key = usable_key(loaded, str(key_path))
+    return SoftwareSigner(key, matching_chain(key, read_certificates(chain_path), str(chain_path)))
 
 
 def read_certificates(path: Path) -> list[x509.Certificate]:

@@ -1,4 +1,5 @@
-"""Trusted roots: the system CA bundle, or a PEM file, a PKCS#12 file, or a Java keystore (``cacerts``).
+"""Trusted roots as Tableau trusts: a Java runtime's ``cacerts`` when one is found, else the public roots bundled
+with ``certifi``; or a PEM file, a PKCS#12 file, or a Java keystore the user names.
 
 Java keystores (JKS) are read for their trusted-certificate entries only, and
 their integrity hash is checked with the store password (Java's default for
@@ -9,10 +10,13 @@ certificates inside are DER, parsed by ``cryptography``.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-import ssl
+import shutil
 import struct
 import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -29,27 +33,89 @@ _JKS_HASH_SALT = b"Mighty Aphrodite"  # fixed by the JKS format
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 
 
-def system_bundle() -> Path:
-    """The system CA bundle OpenSSL uses (``SSL_CERT_FILE`` honoured)."""
-    paths = ssl.get_default_verify_paths()
-    for candidate in (paths.cafile, paths.openssl_cafile):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise PackagerError("no system CA bundle found", hint="pass --truststore with a PEM, PKCS#12 or Java keystore file")
+#: Where a Java runtime keeps its trusted roots, below its home (JDK 9 and later; then JDK 8's JRE layout).
+CACERTS_PATHS = ("lib/security/cacerts", "jre/lib/security/cacerts")
 
 
-def load_truststore(path: Path | None, password: str | None = None) -> list[x509.Certificate]:
-    """The trusted certificates in ``path`` (the system bundle when None)."""
-    source = path if path is not None else system_bundle()
+@dataclass
+class TrustStore:
+    """Trusted root certificates and where they came from (said in every verification)."""
+
+    certificates: list[x509.Certificate]
+    source: str
+
+
+def java_cacerts(env: Mapping[str, str] | None = None,
+                 which: Callable[[str], str | None] = shutil.which) -> tuple[Path, str] | None:
+    """The ``cacerts`` of the Java runtime at ``JAVA_HOME``, else of the ``java`` on PATH (links resolved), with
+    how it was found; None when there is none."""
+    env = os.environ if env is None else env
+    homes: list[tuple[Path, str]] = []
+    if env.get("JAVA_HOME"):
+        homes.append((Path(env["JAVA_HOME"]), "JAVA_HOME"))
+    java = which("java")
+    if java:
+        homes.append((Path(os.path.realpath(java)).parent.parent, f"java on PATH at {java}"))
+    for home, how in homes:
+        for relative in CACERTS_PATHS:
+            candidate = home / relative
+            if candidate.is_file():
+                return candidate, how
+    return None
+
+
+def bundled_roots() -> Path:
+    """The public roots shipped with ``certifi`` (Mozilla's list), the same on every platform."""
+    import certifi
+
+    return Path(certifi.where())
+
+
+def default_truststore(env: Mapping[str, str] | None = None,
+                       which: Callable[[str], str | None] = shutil.which) -> TrustStore:
+    """The roots Tableau's Java runtime trusts when a Java runtime is found here, else the bundled public roots."""
+    found = java_cacerts(env, which)
+    if found is not None:
+        path, how = found
+        return TrustStore(load_truststore(path), f"{path} (the Java runtime's cacerts, found through {how})")
+    import certifi
+
+    path = bundled_roots()
+    return TrustStore(load_truststore(path), f"{path} (the public roots bundled with certifi {certifi.__version__}; "
+                                             "no Java runtime found)")
+
+
+def named_truststore(path: Path | None, password: str | None = None) -> TrustStore:
+    """``--truststore`` when given, else the default."""
+    if path is None:
+        return default_truststore()
+    return TrustStore(load_truststore(path, password), str(path))
+
+
+def chain_gap(chain: list[x509.Certificate], trust: TrustStore) -> str | None:
+    """Why ``chain`` may lack an intermediate: it stops before a self-signed root at a certificate no trusted root
+    issued. None when it is complete."""
+    from connector_packager.signing.certificates import describe, issued_by, missing_issuer
+
+    lacking = missing_issuer(chain)
+    if lacking is None or any(issued_by(chain[-1], root) for root in trust.certificates):
+        return None
+    return (f"the certificate chain stops at {describe(chain[-1])}, issued by {lacking.rfc4514_string()}, which is "
+            f"neither in the chain nor a trusted root ({trust.source}): if it is an intermediate CA, add its "
+            "certificate to the chain, or Tableau cannot build the chain to a trusted root")
+
+
+def load_truststore(path: Path, password: str | None = None) -> list[x509.Certificate]:
+    """The trusted certificates in ``path``."""
     try:
-        data = source.read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
-        raise PackagerError(f"cannot read the truststore {source}: {exc.strerror or exc}") from None
-    with warnings.catch_warnings():  # some long-lived system roots have a negative serial number
+        raise PackagerError(f"cannot read the truststore {path}: {exc.strerror or exc}") from None
+    with warnings.catch_warnings():  # some long-lived public roots have a negative serial number
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        certs = _parse(data, source, password)
+        certs = _parse(data, path, password)
     if not certs:
-        raise PackagerError(f"the truststore {source} holds no certificates")
+        raise PackagerError(f"the truststore {path} holds no certificates")
     return certs
 
 

@@ -45,6 +45,8 @@ def _signer_lines(signer: SignerReport) -> list[str]:
 
 def render_text(result: Verification) -> str:
     lines = [str(result.path), f"  entries:     {result.entries} signed entries checked"]
+    if result.truststore:
+        lines.append(f"  truststore:  {result.truststore}")
     for signer in result.signers:
         lines += _signer_lines(signer)
     lines += [f"  problem:     {p}" for p in result.problems]
@@ -71,6 +73,7 @@ def render_json(result: Verification) -> str:
         "ok": result.ok,
         "verdict": result.verdict,
         "entries": result.entries,
+        "truststore": result.truststore,
         "signers": [{
             "name": s.name,
             "chain": _chain_json(s.chain),

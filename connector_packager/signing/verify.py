@@ -62,6 +62,7 @@ class Verification:
     signers: list[SignerReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    truststore: str | None = None  #: where the trusted roots came from, as people read it
 
     @property
     def ok(self) -> bool:
