@@ -80,6 +80,10 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
                                   "standard output for programs and CI.")
 
 
+STRICT_OPTION = click.option("--strict", is_flag=True,
+                             help="Warnings fail too: exit status 1 (and no .taco) when there is any warning.")
+
+
 def _signing_options(command: Callable[..., NoReturn]) -> Callable[..., NoReturn]:
     """The options that pick the signing key and timestamp authority (``sign``, and ``package`` to sign at once)."""
     path = click.Path(path_type=Path, dir_okay=False)
@@ -157,10 +161,11 @@ def _ask(prompt: str) -> str | None:
               help="Forgive a missing 'authentication' connection field (warn instead of fail).")
 @click.option("--force-package", is_flag=True,
               help="Write the .taco even though validation failed (the exit code stays 1).")
+@STRICT_OPTION
 @FORMAT_OPTION
 @_signing_options
 def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validate_only: bool,
-                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, fmt: str,
+                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, strict: bool, fmt: str,
                     **signing: Any) -> NoReturn:
     """Validate the Tableau connector in INPUT_DIR and package it into a .taco file.
 
@@ -187,7 +192,7 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
         if not validate_only:
             check_destination(dest, input_dir)
         with run_logging(logs, verbose) as logger, _failures_as_exit_codes(logger):
-            run = _PackageRun(logger, fmt, logs / LOG_FILE_NAME)
+            run = _PackageRun(logger, fmt, logs / LOG_FILE_NAME, strict)
             if is_trex:
                 code = run.check_trex(input_dir)
             else:
@@ -200,8 +205,8 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
 class _PackageRun:
     """One run of the package command: findings to the log (and console in text format), results to stdout."""
 
-    def __init__(self, logger: logging.Logger, fmt: str, log_file: Path) -> None:
-        self.logger, self.fmt, self.log_file = logger, fmt, log_file
+    def __init__(self, logger: logging.Logger, fmt: str, log_file: Path, strict: bool = False) -> None:
+        self.logger, self.fmt, self.log_file, self.strict = logger, fmt, log_file, strict
 
     def log_findings(self, result: CheckResult) -> None:
         from connector_packager.formats import finding_base, finding_line
@@ -230,6 +235,7 @@ class _PackageRun:
         from connector_packager.results import check_path
 
         result = check_path(path)
+        result.strict = self.strict
         self.log_findings(result)
         self.verdict(result.ok)
         self.emit(result)
@@ -245,12 +251,15 @@ class _PackageRun:
         logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
         report = check_connector(input_dir, backwards_compatible=backwards_compatible)
         result = connector_result(str(input_dir), report)
+        result.strict = self.strict
         self.log_findings(result)
-        self.verdict(report.ok)
-        if not report.ok and (not force_package or validate_only):
+        if not result.ok and report.ok:
+            logger.info("--strict: the warnings fail the run.")
+        self.verdict(result.ok)
+        if not result.ok and (not force_package or validate_only):
             self.emit(result)
             return EXIT_FAILED
-        if not report.ok:
+        if not result.ok:
             logger.warning("--force-package: packaging although validation failed. The .taco may not work in "
                            "Tableau, and the run still exits with status 1.")
         if report.facts.vendor_defined_fields:
@@ -270,7 +279,7 @@ class _PackageRun:
         result.taco = str(target)
         result.min_version_tableau = report.min_version
         self.emit(result)
-        return EXIT_OK if report.ok else EXIT_FAILED
+        return EXIT_OK if result.ok else EXIT_FAILED
 
 
     def package_signed(self, report: Report, dest: Path, signing: KeySource) -> Path:
@@ -398,25 +407,30 @@ def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | N
                    "and every .trex file among them.")
 @click.option("--backwards-compatible", is_flag=True,
               help="Forgive a missing 'authentication' connection field (warn instead of fail).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Show only what failed, and the totals (text format).")
+@STRICT_OPTION
 @FORMAT_OPTION
 def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bool, backwards_compatible: bool,
-                     fmt: str) -> NoReturn:
+                     quiet: bool, strict: bool, fmt: str) -> NoReturn:
     """Validate connector folders and .trex extension manifests; write nothing.
 
     Exit status 1 when any of them has an error.
     """
     from connector_packager.formats import render
-    from connector_packager.results import check_path, find_targets, owning_targets
+    from connector_packager.results import check_path, find_targets, nothing_found, owning_targets
 
-    targets = owning_targets(list(paths)) if changed_files else find_targets(list(paths), recursive)
-    results = []
+    targets, empty = (owning_targets(list(paths)), []) if changed_files else find_targets(list(paths), recursive)
+    results = [nothing_found(root) for root in empty]
     show_progress = fmt == "text" and len(targets) > 5 and sys.stderr.isatty() and not os.environ.get("CI")
     with click.progressbar(targets, label="Validating", file=sys.stderr,
                            item_show_func=lambda p: str(p) if p else None) if show_progress \
             else _no_progress(targets) as items:
         for target in items:
             results.append(check_path(target, backwards_compatible=backwards_compatible))
-    output = render(fmt, results)
+    for result in results:
+        result.strict = strict
+    output = render(fmt, results, quiet=quiet)
     if output:
         click.echo(output)
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)

@@ -180,10 +180,11 @@ def test_full_disk_leaves_no_taco(make_connector: Callable[..., Path], tmp_path:
 
 def test_input_that_is_a_file_or_missing(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    for target in (tmp_path / "file", tmp_path / "missing"):
+    for target, says in ((tmp_path / "file", f"is a file: give its folder, {tmp_path}"),
+                         (tmp_path / "missing", "does not exist")):
         rc, output = run_cli(target, tmp_path)
         assert rc == 1
-        assert "does not exist or is not a folder" in output
+        assert f"{target} {says}" in output
 
 
 def test_unexpected_manifest_root(make_connector: Callable[..., Path], tmp_path: Path) -> None:
