@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from connector_packager import __version__
+from connector_packager.cli_command import Command, Group
 from connector_packager.errors import PackagerError, UsageProblem
 from connector_packager.findings import Severity
 from connector_packager.formats import FORMATS
@@ -57,6 +58,7 @@ def _failures_as_exit_codes(logger: logging.Logger | None = None) -> Iterator[No
 
 def _log_dir(value: str | None, input_dir: Path | None) -> Path:
     """The -l folder: created if missing (its parent must exist), never inside the connector folder."""
+    from connector_packager.logsetup import LOG_FILE_NAME
     from connector_packager.packaging import is_inside
 
     folder = Path(value) if value else Path.cwd()
@@ -66,6 +68,9 @@ def _log_dir(value: str | None, input_dir: Path | None) -> Path:
     if folder.exists() and not folder.is_dir():
         raise UsageProblem(f"the log folder {folder} is a file")
     if not folder.exists():
+        if folder.suffix:
+            click.echo(f"Warning: -l/--log takes a folder: creating the folder {folder} (the log will be "
+                       f"{folder / LOG_FILE_NAME})", err=True)
         try:
             folder.mkdir()
         except OSError as exc:
@@ -82,6 +87,11 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
 
 STRICT_OPTION = click.option("--strict", is_flag=True,
                              help="Warnings fail too: exit status 1 (and no .taco) when there is any warning.")
+
+
+#: The parameters _signing_options adds: ``package --help`` lists them under their own heading.
+SIGNING_PARAMS = ("alias", "keystore", "storepass", "storepass_env", "keypass", "key_file", "cert_chain",
+                  "pkcs11_module", "token_label", "pin_env", "tsa", "no_timestamp")
 
 
 def _signing_options(command: Callable[..., NoReturn]) -> Callable[..., NoReturn]:
@@ -148,7 +158,8 @@ def _ask(prompt: str) -> str | None:
     return str(click.prompt(prompt, hide_input=True, err=True))
 
 
-@click.command("package", context_settings=CONTEXT_SETTINGS)
+@click.command("package", context_settings=CONTEXT_SETTINGS, cls=Command,
+               sections={"Signing options (sign the .taco as it is written)": SIGNING_PARAMS})
 @click.argument("input_dir", type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
 @click.option("-v", "--verbose", is_flag=True,
               help="Also print DEBUG lines on the console (the log file always has them).")
@@ -163,6 +174,7 @@ def _ask(prompt: str) -> str | None:
               help="Write the .taco even though validation failed (the exit code stays 1).")
 @STRICT_OPTION
 @FORMAT_OPTION
+@click.version_option(__version__, "--version", prog_name="connector-packager")
 @_signing_options
 def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validate_only: bool,
                     dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, strict: bool, fmt: str,
@@ -308,7 +320,7 @@ def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -
         logger.info("-%s", reason)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS, cls=Group)
 @click.version_option(__version__, "-V", "--version", prog_name="connector-packager")
 def main() -> None:
     """Validate, package, inspect, sign and verify Tableau connectors (.taco)."""
