@@ -192,3 +192,22 @@ def test_the_licence_is_mit_in_spdx_form() -> None:
     # setuptools reads the SPDX string form from version 77 on
     (requirement,) = [r for r in project["build-system"]["requires"] if r.startswith("setuptools")]
     assert int(requirement.split(">=")[1].split(".")[0]) >= 77
+
+
+# ------------------------------------------------------------ the README itself
+
+
+def test_readme_tables_have_no_blank_line_inside() -> None:
+    """A blank line ends a Markdown table: the rows after it render as raw text."""
+    lines = README.splitlines()
+    for i in range(1, len(lines) - 1):
+        inside = lines[i - 1].startswith("|") and lines[i + 1].startswith("|") and not lines[i].strip()
+        assert not inside or lines[i + 1].startswith("|---") or lines[i + 2].startswith("|---"), \
+            f"README.md line {i + 1}: a blank line splits a table"
+
+
+def test_readme_names_tableaus_log_file_in_the_differences() -> None:
+    from connector_packager.logsetup import LOG_FILE_NAME
+
+    differences = README.split("## Differences from Tableau's packager", 1)[1].split("\n## ", 1)[0]
+    assert LOG_FILE_NAME in differences and "packaging_logs.txt" in differences
