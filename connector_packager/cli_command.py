@@ -75,6 +75,12 @@ class Group(click.Group):
 
     command_class = Command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        hint = dash_hint(args[0], self, ctx) if args else None  # the group's own options come first
+        if hint is not None:
+            raise click.UsageError(hint, ctx)
+        return super().parse_args(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):

@@ -46,6 +46,13 @@ def test_every_option_typed_with_a_dash_lookalike_is_named(command: click.Comman
         assert "unexpected extra argument" not in result.output
 
 
+def test_the_top_level_options_typed_with_a_dash_lookalike() -> None:
+    for typed, meant in (("\u2013V", "-V"), ("\u2014version", "--version"), ("\u2013h", "-h")):
+        result = CliRunner().invoke(main, [typed])
+        assert result.exit_code == 2
+        assert f"did you mean {meant}?" in result.output
+
+
 def test_a_lookalike_dash_before_a_misspelt_option_suggests_the_closest(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "\u2014recursiv", str(tmp_path)])
     assert result.exit_code == 2
