@@ -188,8 +188,9 @@ class _Walker:
         if below:
             shown = ", ".join(str(self.folder / name) for name in below[:MAX_LISTED])
             more = f" and {len(below) - MAX_LISTED} more" if len(below) > MAX_LISTED else ""
+            which = f"its sub-folders {shown}{more} are" if len(below) > 1 else f"its sub-folder {shown} is"
             self.error("manifest-missing", f"{MANIFEST} is missing: {self.folder} is not a connector folder, but "
-                       f"its sub-folders {shown}{more} are",
+                       f"{which}",
                        hint=f"give one of them, or check them all with `connector-packager validate --recursive "
                        f"{self.folder}`")
             return

@@ -64,6 +64,12 @@ def test_package_of_a_folder_of_connectors_lists_them(tmp_path: Path) -> None:
     assert "notes" not in output and ".hidden" not in output
 
 
+def test_a_folder_holding_one_connector_names_it(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES / "acme_odbc", tmp_path / "only")
+    (finding,) = check_connector(tmp_path).findings
+    assert f"but its sub-folder {tmp_path / 'only'} is" in finding.message
+
+
 def test_a_folder_of_many_connectors_names_a_few_and_counts_the_rest(tmp_path: Path) -> None:
     for i in range(8):
         (tmp_path / f"c{i}").mkdir()
@@ -135,6 +141,16 @@ def test_a_manifest_that_does_not_parse_gets_only_its_parse_error(
     result = CliRunner().invoke(main, ["validate", "-r", str(tmp_path)])
     row = next(line for line in result.output.splitlines() if line.startswith("FAIL"))
     assert row.split()[:3] == ["FAIL", str(folder), "1"], row  # no "?" for the class it could not read
+
+
+@pytest.mark.parametrize(("name", "old", "new"), [("fields.xml", "</connection-fields>", "</connection-field>"),
+                                                ("resolver.tdr", "</tdr>", "</tdrx>"),
+                                                ("dialect.tdd", 'version="18.1"/>', 'version="18.1">')])
+def test_any_file_that_does_not_parse_gets_only_its_parse_error(make_connector: Callable[..., Path], name: str,
+                                                                old: str, new: str) -> None:
+    assert old in BASE_FILES[name]
+    report = check_connector(make_connector({name: BASE_FILES[name].replace(old, new)}))
+    assert [(f.rule, f.file) for f in report.findings] == [("xml-not-well-formed", name)]
 
 
 @pytest.mark.parametrize(("declaration", "encoded", "says"), [
