@@ -427,7 +427,7 @@ def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bo
                      quiet: bool, strict: bool, fmt: str) -> NoReturn:
     """Validate connector folders and .trex extension manifests; write nothing.
 
-    Exit status 1 when any of them has an error.
+    Exit status 1 when any of them has an error (or, with --strict, a warning).
     """
     from connector_packager.formats import render
     from connector_packager.results import check_path, find_targets, nothing_found, owning_targets
