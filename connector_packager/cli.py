@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from connector_packager import __version__
+from connector_packager.cli_command import Command, Group
 from connector_packager.errors import PackagerError, UsageProblem
 from connector_packager.findings import Severity
 from connector_packager.formats import FORMATS
@@ -59,6 +60,7 @@ def _failures_as_exit_codes(logger: logging.Logger | None = None) -> Iterator[No
 
 def _log_dir(value: str | None, input_dir: Path | None) -> Path:
     """The -l folder: created if missing (its parent must exist), never inside the connector folder."""
+    from connector_packager.logsetup import LOG_FILE_NAME
     from connector_packager.packaging import is_inside
 
     folder = Path(value) if value else Path.cwd()
@@ -68,6 +70,9 @@ def _log_dir(value: str | None, input_dir: Path | None) -> Path:
     if folder.exists() and not folder.is_dir():
         raise UsageProblem(f"the log folder {folder} is a file")
     if not folder.exists():
+        if folder.suffix:
+            click.echo(f"Warning: -l/--log takes a folder: creating the folder {folder} (the log will be "
+                       f"{folder / LOG_FILE_NAME})", err=True)
         try:
             folder.mkdir()
         except OSError as exc:
@@ -80,6 +85,15 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
                              show_default=True,
                              help="text for people; json (a versioned report) or github (workflow annotations) on "
                                   "standard output for programs and CI.")
+
+
+STRICT_OPTION = click.option("--strict", is_flag=True,
+                             help="Warnings fail too: exit status 1 (and no .taco) when there is any warning.")
+
+
+#: The parameters _signing_options adds: ``package --help`` lists them under their own heading.
+SIGNING_PARAMS = ("alias", "keystore", "storepass", "storepass_env", "keypass", "key_file", "cert_chain",
+                  "pkcs11_module", "token_label", "pin_env", "tsa", "no_timestamp")
 
 
 def _signing_options(command: Callable[..., NoReturn]) -> Callable[..., NoReturn]:
@@ -152,7 +166,8 @@ def _ask(prompt: str) -> str | None:
     return str(click.prompt(prompt, hide_input=True, err=True))
 
 
-@click.command("package", context_settings=CONTEXT_SETTINGS)
+@click.command("package", context_settings=CONTEXT_SETTINGS, cls=Command,
+               sections={"Signing options (sign the .taco as it is written)": SIGNING_PARAMS})
 @click.argument("input_dir", type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
 @click.option("-v", "--verbose", is_flag=True,
               help="Also print DEBUG lines on the console (the log file always has them).")
@@ -165,10 +180,12 @@ def _ask(prompt: str) -> str | None:
               help="Forgive a missing 'authentication' connection field (warn instead of fail).")
 @click.option("--force-package", is_flag=True,
               help="Write the .taco even though validation failed (the exit code stays 1).")
+@STRICT_OPTION
 @FORMAT_OPTION
+@click.version_option(__version__, "--version", prog_name="connector-packager")
 @_signing_options
 def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validate_only: bool,
-                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, fmt: str,
+                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, strict: bool, fmt: str,
                     **signing: Any) -> NoReturn:
     """Validate the Tableau connector in INPUT_DIR and package it into a .taco file.
 
@@ -195,7 +212,7 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
         if not validate_only:
             check_destination(dest, input_dir)
         with run_logging(logs, verbose) as logger, _failures_as_exit_codes(logger):
-            run = _PackageRun(logger, fmt, logs / LOG_FILE_NAME)
+            run = _PackageRun(logger, fmt, logs / LOG_FILE_NAME, strict)
             if is_trex:
                 code = run.check_trex(input_dir)
             else:
@@ -208,8 +225,8 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
 class _PackageRun:
     """One run of the package command: findings to the log (and console in text format), results to stdout."""
 
-    def __init__(self, logger: logging.Logger, fmt: str, log_file: Path) -> None:
-        self.logger, self.fmt, self.log_file = logger, fmt, log_file
+    def __init__(self, logger: logging.Logger, fmt: str, log_file: Path, strict: bool = False) -> None:
+        self.logger, self.fmt, self.log_file, self.strict = logger, fmt, log_file, strict
 
     def log_findings(self, result: CheckResult) -> None:
         from connector_packager.formats import finding_base, finding_line
@@ -238,6 +255,7 @@ class _PackageRun:
         from connector_packager.results import check_path
 
         result = check_path(path)
+        result.strict = self.strict
         self.log_findings(result)
         self.verdict(result.ok)
         self.emit(result)
@@ -253,12 +271,15 @@ class _PackageRun:
         logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
         report = check_connector(input_dir, backwards_compatible=backwards_compatible)
         result = connector_result(str(input_dir), report)
+        result.strict = self.strict
         self.log_findings(result)
-        self.verdict(report.ok)
-        if not report.ok and (not force_package or validate_only):
+        if not result.ok and report.ok:
+            logger.info("--strict: the warnings fail the run.")
+        self.verdict(result.ok)
+        if not result.ok and (not force_package or validate_only):
             self.emit(result)
             return EXIT_FAILED
-        if not report.ok:
+        if not result.ok:
             logger.warning("--force-package: packaging although validation failed. The .taco may not work in "
                            "Tableau, and the run still exits with status 1.")
         if report.facts.vendor_defined_fields:
@@ -282,7 +303,7 @@ class _PackageRun:
         result.taco = str(target)
         result.min_version_tableau = report.min_version
         self.emit(result)
-        return EXIT_OK if report.ok else EXIT_FAILED
+        return EXIT_OK if result.ok else EXIT_FAILED
 
 
     def package_signed(self, report: Report, dest: Path, signing: KeySource) -> Path:
@@ -324,7 +345,7 @@ def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -
         logger.info("-%s", reason)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS, cls=Group)
 @click.version_option(__version__, "-V", "--version", prog_name="connector-packager")
 def main() -> None:
     """Validate, package, inspect, sign and verify Tableau connectors (.taco)."""
@@ -430,25 +451,30 @@ def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | N
                    "and every .trex file among them.")
 @click.option("--backwards-compatible", is_flag=True,
               help="Forgive a missing 'authentication' connection field (warn instead of fail).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Show only what failed, and the totals (text format).")
+@STRICT_OPTION
 @FORMAT_OPTION
 def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bool, backwards_compatible: bool,
-                     fmt: str) -> NoReturn:
+                     quiet: bool, strict: bool, fmt: str) -> NoReturn:
     """Validate connector folders and .trex extension manifests; write nothing.
 
-    Exit status 1 when any of them has an error.
+    Exit status 1 when any of them has an error (or, with --strict, a warning).
     """
     from connector_packager.formats import render
-    from connector_packager.results import check_path, find_targets, owning_targets
+    from connector_packager.results import check_path, find_targets, nothing_found, owning_targets
 
-    targets = owning_targets(list(paths)) if changed_files else find_targets(list(paths), recursive)
-    results = []
+    targets, empty = (owning_targets(list(paths)), []) if changed_files else find_targets(list(paths), recursive)
+    results = [nothing_found(root) for root in empty]
     show_progress = fmt == "text" and len(targets) > 5 and sys.stderr.isatty() and not os.environ.get("CI")
     with click.progressbar(targets, label="Validating", file=sys.stderr,
                            item_show_func=lambda p: str(p) if p else None) if show_progress \
             else _no_progress(targets) as items:
         for target in items:
             results.append(check_path(target, backwards_compatible=backwards_compatible))
-    output = render(fmt, results)
+    for result in results:
+        result.strict = strict
+    output = render(fmt, results, quiet=quiet)
     if output:
         click.echo(output)
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)

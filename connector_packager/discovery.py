@@ -33,6 +33,28 @@ RESOURCE_LANGUAGES = ("de_DE", "en_GB", "es_ES", "fr_CA", "fr_FR", "ga_IE", "it_
 #: How deep ``file=`` references may chain (manifest -> tdr -> script is 2).
 MAX_REFERENCE_DEPTH = 32
 HTTPS = "https://"
+#: How many connector sub-folders a message names at most.
+MAX_LISTED = 5
+
+
+def case_variant(folder: Path, name: str) -> str | None:
+    """The entry of ``folder`` whose name differs from ``name`` only in case (Windows and macOS do not mind,
+    Tableau does), or None."""
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    return next((entry for entry in entries if entry != name and entry.lower() == name.lower()), None)
+
+
+def connector_subfolders(folder: Path) -> list[str]:
+    """The names of ``folder``'s sub-folders that hold a manifest.xml (one level down only: bounded)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    return [entry.name for entry in entries
+            if not entry.name.startswith(".") and entry.is_dir() and (Path(entry.path) / MANIFEST).is_file()]
 
 
 def discover(folder: Path, report: Report) -> None:
@@ -46,19 +68,19 @@ class _Walker:
         self.real_folder = os.path.realpath(folder)
         self.report = report
         self.localized_at: tuple[str, int | None] | None = None
+        #: The manifest could not be parsed: checks of its content (the class name, ...) are skipped.
+        self.manifest_unreadable = False
 
     # ------------------------------------------------------------ entry point
 
     def run(self) -> None:
         report = self.report
         if not self.folder.is_dir():
-            self.error("not-a-connector-folder", f"{self.folder} does not exist or is not a folder")
+            self.not_a_folder()
             return
         manifest_path = self.folder / MANIFEST
         if not manifest_path.is_file():
-            what = "is not a file" if manifest_path.exists() else "is missing"
-            self.error("manifest-missing", f"{MANIFEST} {what}: a connector folder must contain manifest.xml",
-                       hint="point the command at the folder that holds manifest.xml")
+            self.manifest_missing(manifest_path)
             return
         manifest = self.read(MANIFEST, "manifest", None)
         if manifest is None:
@@ -76,6 +98,7 @@ class _Walker:
     def walk(self, file: ConnectorFile, depth: int) -> None:
         tree = self.parse(file)
         if tree is None:
+            self.manifest_unreadable = self.manifest_unreadable or file.kind == "manifest"
             return
         report = self.report
         root = tree.getroot()
@@ -132,10 +155,54 @@ class _Walker:
                 return
             self.walk(new, depth + 1)
 
+    # ------------------------------------------------------------ not a connector folder
+
+    def not_a_folder(self) -> None:
+        """The path is a file or missing: say which, and what to give instead."""
+        folder = self.folder
+        if not folder.exists():
+            self.error("not-a-connector-folder", f"{folder} does not exist",
+                       hint="give the connector folder, the one that holds manifest.xml")
+        elif folder.suffix.lower() == ".taco" and folder.is_file():
+            self.error("not-a-connector-folder", f"{folder} is a packaged connector (.taco), not a connector folder",
+                       hint=f"use `connector-packager inspect {folder}` to see what it holds, or "
+                       f"`connector-packager verify {folder}` to check its signature")
+        elif folder.is_file():
+            self.error("not-a-connector-folder", f"{folder} is a file: give its folder, {folder.parent}",
+                       hint="the connector folder is the one that holds manifest.xml")
+        else:
+            self.error("not-a-connector-folder", f"{folder} is not a folder")
+
+    def manifest_missing(self, manifest_path: Path) -> None:
+        """No manifest.xml: one spelt in another case, or connector folders below this one, are named."""
+        if manifest_path.exists():
+            self.error("manifest-missing", f"{MANIFEST} is not a file: a connector folder must contain manifest.xml")
+            return
+        spelt_otherwise = case_variant(self.folder, MANIFEST)
+        if spelt_otherwise is not None:
+            self.error("manifest-missing", f"{MANIFEST} is missing; found {spelt_otherwise}: names are "
+                       "case-sensitive in Tableau", spelt_otherwise,
+                       hint=f"rename {spelt_otherwise} to {MANIFEST}")
+            return
+        below = connector_subfolders(self.folder)
+        if below:
+            shown = ", ".join(str(self.folder / name) for name in below[:MAX_LISTED])
+            more = f" and {len(below) - MAX_LISTED} more" if len(below) > MAX_LISTED else ""
+            which = f"its sub-folders {shown}{more} are" if len(below) > 1 else f"its sub-folder {shown} is"
+            self.error("manifest-missing", f"{MANIFEST} is missing: {self.folder} is not a connector folder, but "
+                       f"{which}",
+                       hint=f"give one of them, or check them all with `connector-packager validate --recursive "
+                       f"{self.folder}`")
+            return
+        self.error("manifest-missing", f"{MANIFEST} is missing: a connector folder must contain manifest.xml",
+                   hint="point the command at the folder that holds manifest.xml")
+
     # ------------------------------------------------------------ after the walk
 
     def check_identity(self) -> None:
         report = self.report
+        if self.manifest_unreadable:
+            return  # its parse error is reported; what it holds is unknown, not missing
         if not report.class_name:
             self.error("class-missing", "the connector has no class name (manifest.xml connector-plugin/@class)",
                        MANIFEST)
@@ -201,7 +268,14 @@ class _Walker:
         where, line = referrer if referrer else (name, None)
         path = self.folder / name
         if not path.exists():
-            self.error("file-missing", f"{name} is referenced but does not exist", where, line)
+            variant = case_variant(path.parent, path.name)
+            if variant is not None:
+                found = PurePosixPath(name).with_name(variant).as_posix()
+                self.error("file-missing", f"{name} is referenced but does not exist; found {found}: names are "
+                           "case-sensitive in Tableau", where, line,
+                           hint=f"rename {found} to {path.name}, or reference it as {found}")
+            else:
+                self.error("file-missing", f"{name} is referenced but does not exist", where, line)
             return None
         if not path.is_file():
             self.error("file-missing", f"{name} is referenced but is not a file", where, line)
@@ -224,7 +298,7 @@ class _Walker:
         try:
             file.tree = parse_xml(file.data)
         except XmlProblem as problem:
-            self.error(problem.rule, problem.message, file.name, problem.line, problem.column)
+            self.error(problem.rule, problem.message, file.name, problem.line, problem.column, problem.hint)
             return None
         return file.tree
 

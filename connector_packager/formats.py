@@ -7,6 +7,7 @@ docs/json-report.md and described by ``report_schema.json`` (JSON Schema).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,12 +65,25 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def workspace_path(path: str) -> str:
+    """``path`` relative to the workspace (``GITHUB_WORKSPACE``, else the current folder), as GitHub needs it to
+    attach an annotation to a pull request's file; a path outside the workspace stays absolute."""
+    workspace = os.path.abspath(os.environ.get("GITHUB_WORKSPACE") or os.getcwd())
+    absolute = os.path.abspath(path)
+    try:
+        if os.path.commonpath([absolute, workspace]) != workspace:
+            return absolute
+    except ValueError:  # another drive (Windows)
+        return absolute
+    return Path(os.path.relpath(absolute, workspace)).as_posix()
+
+
 def render_github(results: Sequence[CheckResult]) -> str:
     """GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` line per finding."""
     lines = []
     for result in results:
         for finding in result.findings:
-            path = str(finding_json(finding, result)["path"])
+            path = workspace_path(str(finding_json(finding, result)["path"]))
             props = [f"file={escape_property(path)}"]
             if finding.line is not None:
                 props.append(f"line={finding.line}")
@@ -82,25 +96,50 @@ def render_github(results: Sequence[CheckResult]) -> str:
     return "\n".join(lines)
 
 
-def render_text(results: Sequence[CheckResult]) -> str:
-    lines = [finding_line(f, finding_base(r)) for r in results for f in r.findings]
-    if len(results) > 1 or any(r.kind == "connector" for r in results):
-        lines.append(summary_table(results))
-    return "\n".join(lines)
+def render_text(results: Sequence[CheckResult], *, quiet: bool = False) -> str:
+    """Findings, then a table of what was checked and the totals; ``quiet`` leaves out what passed."""
+    shown = [r for r in results if not (quiet and r.ok)]
+    lines = [finding_line(f, finding_base(r)) for r in shown for f in r.findings]
+    if len(results) == 1 and results[0].kind == "trex":
+        lines.append(trex_line(results[0]))
+    else:
+        lines.append(summary_table(results, shown))
+    return "\n".join(line for line in lines if line)
 
 
-def summary_table(results: Sequence[CheckResult]) -> str:
+def trex_line(result: CheckResult) -> str:
+    """One line for a single .trex file, so that a passing one says so."""
+    return f"{result.path}: {'ok' if result.ok else 'FAIL'} ({_counted(result.error_count, 'error')}, " \
+           f"{_counted(result.warning_count, 'warning')})"
+
+
+def summary_table(results: Sequence[CheckResult], shown: Sequence[CheckResult] | None = None) -> str:
+    """A row per result in ``shown`` (default: all), then the totals over all ``results``."""
     header = ("", "path", "class", "version", "errors", "warnings", "min Tableau")
-    rows = [("ok" if r.ok else "FAIL", r.path, r.class_name or ("(trex)" if r.kind == "trex" else "?"),
+    rows = [("ok" if r.ok else "FAIL", r.path, r.class_name or ("(trex)" if r.kind == "trex" else ""),
              r.plugin_version or "", str(r.error_count), str(r.warning_count), r.min_version_tableau or "")
-            for r in results]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-           for row in [header, *rows]]
+            for r in (results if shown is None else shown)]
+    out = []
+    if rows:
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+               for row in [header, *rows]]
     failed = sum(1 for r in results if not r.ok)
-    out.append(f"{len(results)} checked, {failed} failed")
+    connectors = sum(1 for r in results if r.kind == "connector")
+    errors = sum(r.error_count for r in results)
+    warnings = sum(r.warning_count for r in results)
+    out.append(f"{len(results)} checked, {failed} failed ({_counted(connectors, 'connector')}, "
+               f"{_counted(len(results) - connectors, '.trex file')}; {_counted(errors, 'error')}, "
+               f"{_counted(warnings, 'warning')})")
     return "\n".join(out)
 
 
-def render(fmt: str, results: Sequence[CheckResult]) -> str:
-    return {"text": render_text, "json": render_json, "github": render_github}[fmt](results)
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def render(fmt: str, results: Sequence[CheckResult], *, quiet: bool = False) -> str:
+    """``results`` in the format ``fmt``; ``quiet`` (text only) shows failures and the totals alone."""
+    if fmt == "text":
+        return render_text(results, quiet=quiet)
+    return {"json": render_json, "github": render_github}[fmt](results)

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 LOGGER_NAME = "connector_packager"
 LOG_FILE_NAME = "packaging_log.txt"
 FILE_FORMAT = "%(asctime)s [%(levelname)s] | %(message)s"
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour on a terminal; a non-empty NO_COLOR turns it off and a non-empty FORCE_COLOR on (an empty one
+    counts as unset, as no-color.org asks; colorlog alone would count it)."""
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
 
 
 def _console_handler(verbose: bool) -> logging.Handler:
@@ -18,10 +30,12 @@ def _console_handler(verbose: bool) -> logging.Handler:
 
     stream = sys.stderr
     handler = logging.StreamHandler(stream)
-    # colorlog leaves colour out when NO_COLOR is set or stderr is not a terminal, and forces it with FORCE_COLOR.
-    handler.setFormatter(colorlog.ColoredFormatter("%(log_color)s%(message)s", stream=stream,
-                                                   log_colors={"DEBUG": "cyan", "WARNING": "yellow",
-                                                               "ERROR": "red", "CRITICAL": "bold_red"}))
+    if use_colour(stream):
+        handler.setFormatter(colorlog.ColoredFormatter("%(log_color)s%(message)s", stream=stream, force_color=True,
+                                                       log_colors={"DEBUG": "cyan", "WARNING": "yellow",
+                                                                   "ERROR": "red", "CRITICAL": "bold_red"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(message)s"))
     handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     return handler
 

@@ -59,11 +59,25 @@ def package(report: Report, dest: Path, finish: Callable[[bytes], bytes] | None 
     if "/" in name or "\\" in name or name.startswith("."):
         raise PackagerError(f"cannot package: {name!r} is not a safe file name")
     entries = taco_entries(report)
+    created = [folder for folder in (dest, *dest.parents) if not folder.exists()]
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PackagerError(f"cannot create the destination folder {dest}: {exc.strerror or exc}") from None
     target = dest / name
     log.debug("Writing %s with %d entries", target, len(entries) + 2)
-    write_taco(target, entries, finish)
+    try:
+        write_taco(target, entries, finish)
+    except BaseException:  # failed or interrupted (Ctrl-C): take back the folders this run made, if empty
+        _remove_empty(created)
+        raise
     return target
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) while they are empty; anything put in them meanwhile stays."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connector_packager.connector import Report
-from connector_packager.findings import Finding
+from connector_packager.findings import Finding, Severity, error
 
 
 @dataclass
@@ -19,10 +19,13 @@ class CheckResult:
     name: str | None = None
     min_version_tableau: str | None = None
     taco: str | None = None
+    #: --strict: warnings fail the check too.
+    strict: bool = False
 
     @property
     def ok(self) -> bool:
-        return not any(f.is_error for f in self.findings)
+        fails = (Severity.ERROR, Severity.WARNING) if self.strict else (Severity.ERROR,)
+        return not any(f.severity in fails for f in self.findings)
 
     @property
     def error_count(self) -> int:
@@ -49,17 +52,28 @@ def check_path(path: Path, *, backwards_compatible: bool = False) -> CheckResult
     return connector_result(str(path), check_connector(path, backwards_compatible=backwards_compatible))
 
 
-def find_targets(roots: list[Path], recursive: bool) -> list[Path]:
-    """The connector folders and .trex files named by ``roots`` (searched below with ``recursive``)."""
+def find_targets(roots: list[Path], recursive: bool) -> tuple[list[Path], list[Path]]:
+    """The connector folders and .trex files named by ``roots`` (searched below with ``recursive``), and the
+    roots searched in vain."""
     found: list[Path] = []
+    empty: list[Path] = []
     for root in roots:
         if not recursive or not root.is_dir():
             found.append(root)
             continue
         below = [p.parent for p in root.rglob("manifest.xml") if not _hidden(p, root)]
         below += [p for p in root.rglob("*.trex") if p.is_file() and not _hidden(p, root)]
-        found.extend(sorted(set(below)) or [root])
-    return list(dict.fromkeys(found))
+        found.extend(sorted(set(below)))
+        if not below:
+            empty.append(root)
+    return list(dict.fromkeys(found)), empty
+
+
+def nothing_found(root: Path) -> CheckResult:
+    """The result for a folder searched with --recursive that holds no connector and no .trex file."""
+    return CheckResult(str(root), "connector", [error(
+        "nothing-found", f"no connector (a folder with manifest.xml) or .trex file was found in {root}",
+        hint="give the folder that holds your connector folders, or a connector folder itself")])
 
 
 def owning_targets(files: list[Path]) -> list[Path]:

@@ -52,6 +52,7 @@ XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 class SchemaViolation:
     message: str
     line: int | None
+    hint: str | None = None
 
 
 def _prime_identity_xpath_check() -> None:
@@ -136,5 +137,16 @@ def xmlschema_violations(schema_name: str, tree: etree._ElementTree) -> list[Sch
                 line = getattr(children[err.index], "sourceline", line)
         reason = err.reason or err.message
         where = f" (at {err.path})" if err.path else ""
-        found.append(SchemaViolation(f"{reason}{where}", line))
+        found.append(SchemaViolation(f"{reason}{where}", line, _suggestion(err)))
     return found
+
+
+def _suggestion(err: xmlschema.XMLSchemaValidationError) -> str | None:
+    """For a value outside an enumeration (a value type, a category, an authentication mode...): the allowed
+    value it was probably meant to be."""
+    from connector_packager.suggest import did_you_mean
+
+    allowed = getattr(err.validator, "enumeration", None)
+    if not isinstance(err.obj, str) or not isinstance(allowed, list):
+        return None
+    return did_you_mean(err.obj, [str(value) for value in allowed])

@@ -44,7 +44,7 @@ def _validate_files(report: Report) -> None:
         problems = violations(schema, file.tree)
         for problem in problems:
             report.findings.append(fnd.error("xsd", f"{file.name} does not match {schema}: {problem.message}",
-                                             file.name, problem.line))
+                                             file.name, problem.line, hint=problem.hint))
         if problems:
             continue
         root = file.tree.getroot()

@@ -17,6 +17,8 @@ _LOCATION_SUFFIX = re.compile(r", line \d+, column \d+$")
 # An internal DTD subset that declares entities (in an ASCII-compatible encoding; libxml2's own
 # amplification limit and the DTD check below cover the rest).
 _ENTITY_DECLARATIONS = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?<!ENTITY", re.DOTALL)
+#: The encoding named by an XML declaration (after an optional UTF-8 byte order mark).
+_DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z][A-Za-z0-9._-]*)[\"']")
 
 
 @dataclass
@@ -27,6 +29,7 @@ class XmlProblem(Exception):
     message: str
     line: int | None = None
     column: int | None = None
+    hint: str | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -60,6 +63,7 @@ def parse_xml(data: bytes) -> etree._ElementTree:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
+        _check_encoding(data)
         line, column = exc.position if exc.position else (None, None)
         message = _LOCATION_SUFFIX.sub("", exc.msg or "not well-formed")
         raise XmlProblem("xml-not-well-formed", f"not well-formed XML: {message}", line, column) from None
@@ -86,8 +90,41 @@ def _check_with_expat(data: bytes) -> None:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
+        _check_encoding(data)
         raise XmlProblem("xml-not-well-formed", f"not well-formed XML: {expat.ErrorString(exc.code)} (as read by "
                          "expat, the parser Tableau's packager uses)", exc.lineno, exc.offset + 1) from None
+
+
+def _check_encoding(data: bytes) -> None:
+    """For a document the parser refused: if its bytes are not text in the encoding it declares (UTF-8 when
+    it declares none), raise a problem naming the first bad byte, its offset and line, and what to do."""
+    import codecs
+
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) \
+            or data[:2] in (b"\x00<", b"<\x00"):
+        return  # 16- or 32-bit text: libxml2's message stands
+    declared = _DECLARED_ENCODING.match(data)
+    name = declared.group(1).decode("ascii") if declared else "UTF-8"
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return  # an encoding Python does not know: libxml2's message stands
+    hint = ("re-save the file as UTF-8" + (f", or fix its encoding declaration to name the encoding it is written "
+            f"in (it says {name})" if declared else ", or declare the encoding it is written in "
+            "(<?xml version=\"1.0\" encoding=\"...\"?>)"))
+    if codec.startswith(("utf-16", "utf-32")):
+        raise XmlProblem("xml-not-well-formed", f"not well-formed XML: the file declares the encoding {name} but "
+                         "is written in a single-byte encoding", 1, None, hint)
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+        line = data.count(b"\n", 0, offset) + 1
+        column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+        what = f"declared {name}" if declared else "UTF-8, as no encoding is declared"
+        raise XmlProblem("xml-not-well-formed", f"not well-formed XML: byte 0x{data[offset]:02X} at offset {offset} "
+                         f"(line {line}) is not valid text in the file's encoding ({what})", line, column,
+                         hint) from None
 
 
 def elements(root: etree._Element) -> list[etree._Element]:

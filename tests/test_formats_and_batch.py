@@ -107,7 +107,10 @@ def test_batch_over_samples_and_generated_broken_connectors(tmp_path: Path) -> N
     code, out = validate(str(repo), "--recursive")
     assert code == 1
     table = out.splitlines()
-    assert table[-1] == "11 checked, 6 failed"  # 3 sample connectors + 2 sample .trex, 5 broken + 1 bad .trex
+    # 3 sample connectors + 2 sample .trex, 5 broken + 1 bad .trex; the totals count the finding lines
+    errors = sum(1 for line in table if ": error: " in line)
+    assert errors >= 6
+    assert table[-1] == f"11 checked, 6 failed (8 connectors, 3 .trex files; {errors} errors, 0 warnings)"
     assert sum(1 for line in table if line.startswith("FAIL ")) == 6
     assert sum(1 for line in table if line.startswith("ok ")) == 5
     code, _ = validate(str(repo / "samples"), "--recursive")
@@ -124,7 +127,7 @@ def test_changed_files_map_to_their_connector(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES / "acme_odbc", tmp_path / "c")
     code, out = validate("--files", str(tmp_path / "c" / "dialect.tdd"), str(tmp_path / "notes.xml"))
     assert code == 0
-    assert out.splitlines()[-1] == "1 checked, 0 failed"
+    assert out.splitlines()[-1] == "1 checked, 0 failed (1 connector, 0 .trex files; 0 errors, 0 warnings)"
     assert validate("--files", str(tmp_path / "notes.xml"))[0] == 0
 
 

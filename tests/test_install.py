@@ -30,6 +30,7 @@ def wheel_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "connector_packager/xsd/tdd_latest.xsd" in names
     assert "connector_packager/xsd/common.xsd" in names
     assert "connector_packager/xsd/extension_manifest.xsd" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)  # the SPDX licence ships its text
     shipped = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
     in_tree = {str(p.parent.relative_to(REPO)) for p in (REPO / "connector_packager").rglob("__init__.py")}
     assert in_tree <= shipped, f"subpackages missing from the wheel: {sorted(in_tree - shipped)}"

@@ -65,8 +65,19 @@ def test_only_password_may_be_secure(make_connector: Callable[..., Path]) -> Non
     assert errors(check_fields(make_connector, AUTH + field("password", 'secure="true"'))) == []
     assert errors(check_fields(make_connector, AUTH + field("v-key", 'secure="true"'))) == [
         ("field-secure-not-password", 4)]
-    assert errors(check_fields(make_connector, AUTH + field("v-key", 'secure="1"'))) == [
-        ("field-secure-not-password", 4)]
+    # Tableau's packager compares secure with the literal "true": secure="1" is not secure to it.
+    assert errors(check_fields(make_connector, AUTH + field("v-key", 'secure="1"'))) == []
+
+
+@pytest.mark.parametrize("value", ["1", " true", "true ", "false", "0"])
+def test_only_the_literal_true_makes_a_field_secure(make_connector: Callable[..., Path], value: str) -> None:
+    """secure="1" is XSD's true but not Tableau's: the password field then fails the secret-word check, and the
+    message says that only "true" counts when XSD would have read the value as true."""
+    report = check_fields(make_connector, AUTH + field("password", f'secure="{value}"'))
+    assert errors(report) == [("field-secret-word", 4), ("field-secret-word", 4)]
+    means_true_to_xsd = value.strip() in ("true", "1")
+    for finding in report.errors:
+        assert ('only secure="true" counts' in finding.message) == means_true_to_xsd, finding.message
 
 
 @pytest.mark.parametrize(("name", "label"), [("v-epic-password", "Epic"), ("v-epic", "EpicPassword"),
@@ -96,6 +107,32 @@ def test_required_advanced_field_needs_a_default(make_connector: Callable[..., P
         ("advanced-field-without-default", 4)]
     assert errors(check_fields(make_connector, AUTH + field(
         "v-adv", 'category="advanced" optional="false" default-value=""'))) == [("advanced-field-without-default", 4)]
+    assert errors(check_fields(make_connector, AUTH + field("v-adv", 'category="advanced"'))) == []
+
+
+@pytest.mark.parametrize("value", ["1", " true", "false", "0"])
+def test_only_the_literal_true_makes_an_advanced_field_optional(make_connector: Callable[..., Path],
+                                                                value: str) -> None:
+    report = check_fields(make_connector, AUTH + field("v-adv", f'category="advanced" optional="{value}"'))
+    assert errors(report) == [("advanced-field-without-default", 4)]
+    assert ('only optional="true" counts' in report.errors[0].message) == (value in ("1", " true"))
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("usrename", "username"), ("pasword", "password"),
+                                             ("sever", "server"), ("Port", "port"), ("authentification",
+                                                                                     "authentication")])
+def test_an_almost_allowed_field_name_gets_a_suggestion(make_connector: Callable[..., Path], typo: str,
+                                                        meant: str) -> None:
+    finding = check_fields(make_connector, AUTH + field(typo, label="X")).errors[0]
+    assert finding.rule == "field-name-not-allowed"
+    assert finding.hint is not None
+    assert finding.hint.startswith(f"did you mean {meant!r}?"), finding.hint
+    assert "one of authentication, instanceurl" in finding.hint  # the list of allowed names follows
+
+
+def test_a_name_like_no_allowed_one_gets_no_suggestion(make_connector: Callable[..., Path]) -> None:
+    finding = check_fields(make_connector, AUTH + field("warehouse")).errors[0]
+    assert finding.hint is not None and "did you mean" not in finding.hint
 
 
 def test_authentication_field_is_required(make_connector: Callable[..., Path]) -> None:

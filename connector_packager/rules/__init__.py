@@ -42,11 +42,20 @@ def element_children(el: etree._Element | None) -> list[etree._Element]:
     return [child for child in el if isinstance(child.tag, str)]
 
 
-def xs_boolean(value: str | None, default: bool) -> bool:
-    """An xs:boolean attribute value (``true``/``1``/``false``/``0``), or ``default`` when absent."""
+def is_true(value: str | None, default: bool) -> bool:
+    """A flag attribute as Tableau's packager reads it: only the literal string ``true`` is true (``1`` and
+    `` true`` are not, although XSD's boolean allows them); ``default`` when the attribute is absent."""
     if value is None:
         return default
-    return value.strip() in ("true", "1")
+    return value == "true"
+
+
+def only_true_note(attribute: str, value: str | None) -> str:
+    """For a flag Tableau reads as false although XSD reads it as true (``1``, `` true``): a sentence that
+    says so, to append to a message; otherwise empty."""
+    if value is None or value == "true" or value.strip() not in ("true", "1"):
+        return ""
+    return f" ({attribute}={value!r} is not true to Tableau's packager: only {attribute}=\"true\" counts)"
 
 
 # Importing the modules registers their rules.
@@ -66,9 +75,10 @@ __all__ = [
     "dialect",
     "dialog",
     "element_children",
+    "is_true",
     "manifest",
+    "only_true_note",
     "resolver",
     "rule",
     "rules_for",
-    "xs_boolean",
 ]

@@ -8,7 +8,8 @@ from lxml import etree
 
 from connector_packager.connector import ConnectorFacts, ConnectorFile
 from connector_packager.findings import Finding, error, warning
-from connector_packager.rules import rule, xs_boolean
+from connector_packager.rules import is_true, only_true_note, rule
+from connector_packager.suggest import did_you_mean
 
 #: Field names Tableau itself understands; anything else must start with ``v-``.
 PLATFORM_FIELD_NAMES = frozenset({"server", "port", "sslmode", "authentication", "username", "password",
@@ -41,10 +42,12 @@ def allowed_names(root: etree._Element, file: ConnectorFile, facts: ConnectorFac
     """A field name is a platform name or starts with ``v-``."""
     for field, name in _fields(root):
         if name not in PLATFORM_FIELD_NAMES and not name.startswith(VENDOR_PREFIX):
+            guess = did_you_mean(name, PLATFORM_FIELD_NAMES)
             yield error("field-name-not-allowed", f"field name {name!r} is not allowed",
                         file.name, field.sourceline,
-                        hint="use one of " + ", ".join(sorted(PLATFORM_FIELD_NAMES)) + " or a name starting "
-                        "with 'v-' (see 'Connection Field Platform Integration' in the SDK documentation)")
+                        hint=(f"{guess} Otherwise use" if guess else "use") + " one of "
+                        + ", ".join(sorted(PLATFORM_FIELD_NAMES)) + " or a name starting with 'v-' (see "
+                        "'Connection Field Platform Integration' in the SDK documentation)")
 
 
 @rule("connection-fields")
@@ -62,7 +65,7 @@ def unique_names(root: etree._Element, file: ConnectorFile, facts: ConnectorFact
 def secure_only_password(root: etree._Element, file: ConnectorFile, facts: ConnectorFacts) -> Iterator[Finding]:
     """Only the ``password`` field may be ``secure``."""
     for field, name in _fields(root):
-        if xs_boolean(field.get("secure"), False) and name != "password":
+        if is_true(field.get("secure"), False) and name != "password":
             yield error("field-secure-not-password", f"field {name!r} is secure; only 'password' may be secure",
                         file.name, field.sourceline)
 
@@ -71,13 +74,13 @@ def secure_only_password(root: etree._Element, file: ConnectorFile, facts: Conne
 def no_secret_words(root: etree._Element, file: ConnectorFile, facts: ConnectorFacts) -> Iterator[Finding]:
     """A field that is not secure must not look like it holds a secret (name or label)."""
     for field, name in _fields(root):
-        if xs_boolean(field.get("secure"), False):
+        if is_true(field.get("secure"), False):
             continue
         for what, text in (("name", name), ("label", field.get("label") or "")):
             word = next((w for w in SECRET_WORDS if w in text.lower()), None)
             if word is not None:
                 yield error("field-secret-word", f"field {name!r} is not secure but its {what} {text!r} contains "
-                            f"{word!r}", file.name, field.sourceline,
+                            f"{word!r}{only_true_note('secure', field.get('secure'))}", file.name, field.sourceline,
                             hint="values of non-secure fields are stored in plain text; rename the field")
 
 
@@ -99,10 +102,12 @@ def advanced_required_has_default(root: etree._Element, file: ConnectorFile,
                                   facts: ConnectorFacts) -> Iterator[Finding]:
     """A required field in the advanced category needs a default value."""
     for field, name in _fields(root):
-        required = not xs_boolean(field.get("optional"), True)
+        required = not is_true(field.get("optional"), True)
         if field.get("category") == "advanced" and required and not field.get("default-value"):
-            yield error("advanced-field-without-default", f"field {name!r} is required (optional=\"false\") in the "
-                        "advanced category but has no default-value", file.name, field.sourceline)
+            optional = field.get("optional")
+            yield error("advanced-field-without-default", f"field {name!r} is required (optional={optional!r}) in "
+                        f"the advanced category but has no default-value{only_true_note('optional', optional)}",
+                        file.name, field.sourceline)
 
 
 @rule("connection-fields")

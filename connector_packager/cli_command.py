@@ -1,0 +1,99 @@
+"""The click classes every command is made with: help that groups options under headings and never cuts
+a command's description short, and a hint for options typed with an en or em dash (as pasted from a web page).
+
+Kept apart from cli.py, which registers the commands; light to import (click only), as ``--help`` must be fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import click
+
+#: Characters that look like a hyphen-minus in a web page or a word processor, but are not one: the en dash,
+#: the em dash, the hyphen, the non-breaking hyphen, the figure dash, the horizontal bar and the minus sign.
+DASH_LOOKALIKES = "\u2013\u2014\u2010\u2011\u2012\u2015\u2212"
+
+
+def dash_hint(arg: str, command: click.Command, ctx: click.Context) -> str | None:
+    """For an argument that starts with a dash look-alike: the message that names the option it was meant to
+    be (``-v`` for ``\u2013v``, ``--verbose`` for ``—verbose``); None for any other argument."""
+    from connector_packager.suggest import closest
+
+    if not arg or arg[0] not in DASH_LOOKALIKES:
+        return None
+    body = arg.lstrip(DASH_LOOKALIKES + "-")
+    name, equals, value = body.partition("=")
+    meant = ("-" if len(name) == 1 else "--") + name
+    options = [opt for param in command.get_params(ctx) if isinstance(param, click.Option)
+               for opt in (*param.opts, *param.secondary_opts)]
+    if meant not in options:
+        meant = closest(meant, options) or ""
+    dash = {"\u2013": "an en dash (\u2013)", "\u2014": "an em dash (\u2014)"}.get(arg[0], f"U+{ord(arg[0]):04X}")
+    said = f"{arg!r} starts with {dash}, not the hyphen-minus (-) that options start with; text copied from a web " \
+           "page often has one"
+    if not meant:
+        return said
+    return f"{said}: did you mean {meant}{equals}{value}?"
+
+
+class Command(click.Command):
+    """A command whose help can put options under their own headings (``sections``: heading -> the parameter
+    names under it; the rest stay under "Options"), and that explains a dash look-alike instead of calling it
+    an unexpected argument."""
+
+    def __init__(self, *args: Any, sections: Mapping[str, Collection[str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sections = dict(sections or {})
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            if arg == "--":
+                break
+            hint = dash_hint(arg, self, ctx)
+            if hint is not None:
+                raise click.UsageError(hint, ctx)
+        return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        grouped = {name for names in self.sections.values() for name in names}
+        options = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        headings: list[tuple[str, Sequence[click.Parameter]]] = [
+            ("Options", [p for p in options if p.name not in grouped])]
+        headings += [(heading, [p for p in options if p.name in names]) for heading, names in self.sections.items()]
+        for heading, params in headings:
+            rows = [row for row in (p.get_help_record(ctx) for p in params) if row is not None]
+            if rows:
+                with formatter.section(heading):
+                    formatter.write_dl(rows)
+
+
+class Group(click.Group):
+    """The top-level group: its commands are :class:`Command` s, and its help gives each command's whole first
+    sentence, wrapped, where click would cut it to fit one line."""
+
+    command_class = Command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        hint = dash_hint(args[0], self, ctx) if args else None  # the group's own options come first
+        if hint is not None:
+            raise click.UsageError(hint, ctx)
+        return super().parse_args(ctx, args)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, first_sentence(command.short_help or command.help or "")))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def first_sentence(text: str) -> str:
+    """The first paragraph of a docstring, on one line."""
+    paragraph = text.strip().split("\n\n")[0]
+    return " ".join(paragraph.split())
