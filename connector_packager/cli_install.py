@@ -10,9 +10,10 @@ from typing import NoReturn
 import click
 
 from connector_packager.cli import CONTEXT_SETTINGS, EXIT_OK, _failures_as_exit_codes
+from connector_packager.cli_command import Command
 
 
-@click.command("install", context_settings=CONTEXT_SETTINGS)
+@click.command("install", context_settings=CONTEXT_SETTINGS, cls=Command)
 @click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--for", "product", type=click.Choice(["desktop", "prep", "server"]),
               help="The Tableau product that loads it. Default: desktop (server on Linux).")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from connector_packager.cli import CONTEXT_SETTINGS, EXIT_OK, _ask, _environment, _failures_as_exit_codes
+from connector_packager.cli_command import Command, Group
 from connector_packager.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ EMAIL = click.option("--email", multiple=True, metavar="ADDRESS",
                      help="An e-mail address (subject alternative name), repeatable.")
 
 
-@click.group("key", context_settings=CONTEXT_SETTINGS)
+@click.group("key", context_settings=CONTEXT_SETTINGS, cls=Group)
 def key_group() -> None:
     """Make signing keys (step 1 of Tableau's signing guide)."""
 
@@ -239,7 +240,7 @@ def _where_options(place: KeyPlace) -> str:
     return f"--pkcs11-module {place.module} --token-label {place.token_label}"
 
 
-@click.command("csr", context_settings=CONTEXT_SETTINGS)
+@click.command("csr", context_settings=CONTEXT_SETTINGS, cls=Command)
 @_key_options
 @SUBJECT
 @SAN
@@ -273,7 +274,7 @@ def csr_command(alias: str, subject: str | None, san: tuple[str, ...], email: tu
     sys.exit(EXIT_OK)
 
 
-@click.command("import-cert", context_settings=CONTEXT_SETTINGS)
+@click.command("import-cert", context_settings=CONTEXT_SETTINGS, cls=Command)
 @click.argument("reply", type=_FILE)
 @_key_options
 @click.option("--truststore", type=_FILE,
@@ -320,7 +321,7 @@ def import_cert_command(reply: Path, alias: str, truststore: Path | None, trusts
     sys.exit(EXIT_OK)
 
 
-@click.command("export-cert", context_settings=CONTEXT_SETTINGS)
+@click.command("export-cert", context_settings=CONTEXT_SETTINGS, cls=Command)
 @_key_options
 @click.option("--chain", "whole_chain", is_flag=True, help="Also write the issuers' certificates.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), default="-",
