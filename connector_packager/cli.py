@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEST = "packaged-connector"
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @contextmanager
@@ -430,3 +430,9 @@ def _no_progress(items: list[Path]) -> Iterator[list[Path]]:
 def run_package_module() -> None:
     """Entry point of ``python -m connector_packager.package``."""
     package_command.main(prog_name="python -m connector_packager.package")
+
+
+# Commands in their own modules (imported last: they take shared helpers from this one).
+from connector_packager.connection_string_cli import connection_string_command  # noqa: E402
+
+main.add_command(connection_string_command)
