@@ -41,6 +41,15 @@ def runtime_source() -> str:
     return resources.files("connector_packager").joinpath("script_runtime.js").read_text(encoding="utf-8")
 
 
+@cache
+def helper_constants() -> dict[str, str]:
+    """connectionHelper's constants (``attributeServer`` -> ``server``, ...), as the runtime defines them."""
+    context = _context()
+    context.eval(runtime_source())
+    constants: dict[str, str] = json.loads(context.eval("cpRuntime.constantsJson()"))
+    return constants
+
+
 def _context() -> Any:
     import quickjs  # lazily: the engine is needed only by the commands that run scripts
 

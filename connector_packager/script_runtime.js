@@ -145,8 +145,7 @@ var cpRuntime = (function () {
   }
 
   // ---------------------------------------------------------------- the objects scripts see
-  function makeConnectionHelper(options) {
-    var constants = {
+  var ATTRIBUTE_CONSTANTS = {
       attributeAuthentication: "authentication", attributeClass: "class", attributeDatabase: "dbname",
       attributeInitialSQL: "one-time-sql", attributePassword: "password", attributePort: "port",
       attributeServer: "server", attributeService: "service", attributeSSLCert: "sslcert",
@@ -155,9 +154,11 @@ var cpRuntime = (function () {
       attributeWarehouse: "warehouse", attributeVendor1: "vendor1", attributeVendor2: "vendor2",
       attributeVendor3: "vendor3", keywordODBCUsername: "UID", keywordODBCPassword: "PWD",
       valueAuthModeDBImpersonate: "DBImpersonate"
-    };
+  };
+
+  function makeConnectionHelper(options) {
     var helper = {};
-    keysOf(constants).forEach(function (k) { helper[k] = constants[k]; });
+    keysOf(ATTRIBUTE_CONSTANTS).forEach(function (k) { helper[k] = ATTRIBUTE_CONSTANTS[k]; });
     helper.FormatKeyValuePair = cpFormatKeyValuePair;
     helper.formatKeyValuePair = cpFormatKeyValuePair;
     helper.ParseODBCConnectString = cpParseOdbcConnectString;
@@ -368,6 +369,7 @@ var cpRuntime = (function () {
       var r = parse(request);
       return stringify(evaluate(r.connector, r.values, r.options));
     },
+    constantsJson: function () { return stringify(ATTRIBUTE_CONSTANTS); },
     formatKeyValuePair: cpFormatKeyValuePair,
     parseOdbcConnectString: cpParseOdbcConnectString,
     blockUnavailable: blockUnavailable
