@@ -30,9 +30,12 @@ class ScriptLimit(Exception):
 
 @dataclass(frozen=True)
 class SyntaxProblem:
+    """Why a script file does not evaluate: ``syntax``, an ``exception`` at top level, or a ``limit``."""
+
     message: str
     line: int | None
     column: int | None
+    kind: str = "syntax"
 
 
 @cache
@@ -99,24 +102,29 @@ def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[st
 def syntax_problem(source: str) -> SyntaxProblem | None:
     """Evaluate ``source`` as Tableau does (the file's value should be a function; it is not called).
 
-    Returns the engine's syntax error with its position, or a limit that evaluating the file hit; None
-    when the file evaluates. Top-level code runs here, inside the same limits as every script run.
+    Returns the engine's syntax error with its position, an exception thrown by top-level code, or a
+    limit that evaluating the file hit; None when the file evaluates. Top-level code runs here, inside the
+    same limits as every script run.
     """
     import quickjs
 
     context = _context()
     context.eval("var cpCheck = function (s) { try { (0, eval)(s); return ''; } catch (e) { "
-                 "return e instanceof SyntaxError ? e.name + ': ' + e.message + '\\n' + e.stack : ''; } };")
+                 "return (e instanceof SyntaxError ? 'syntax' : 'exception') + '\\n' + String(e && e.name) + "
+                 "': ' + String(e && e.message) + '\\n' + String(e && e.stack); } };")
     try:
         answer = context.eval("cpCheck")(source)
     except (quickjs.JSException, quickjs.StackOverflow) as exc:
-        return SyntaxProblem(_limit_message(exc) or str(exc).splitlines()[0], None, None)
+        return SyntaxProblem(_limit_message(exc) or str(exc).splitlines()[0], None, None, "limit")
     finally:
         context.gc()
     if not answer:
         return None
-    first, _, stack = str(answer).partition("\n")
+    kind, _, rest = str(answer).partition("\n")
+    first, _, stack = rest.partition("\n")
+    if kind == "exception":
+        first = _limit_message(Exception(first)) or first
     match = _POSITION.search(stack)
     if match is None:
-        return SyntaxProblem(first, None, None)
-    return SyntaxProblem(first, int(match.group(1)), int(match.group(2)))
+        return SyntaxProblem(first, None, None, kind)
+    return SyntaxProblem(first, int(match.group(1)), int(match.group(2)), kind)

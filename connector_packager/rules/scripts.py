@@ -29,7 +29,7 @@ def _did_you_mean(name: str, candidates: list[str]) -> str | None:
 
 @connector_rule
 def script_checks(report: Report) -> Iterator[Finding]:
-    """script-syntax-error, script-not-function-expression, script-unknown-attribute,
+    """script-syntax-error, script-evaluation-error, script-not-function-expression, script-unknown-attribute,
     script-unknown-helper-constant, script-deprecated, script-logging-log, script-unavailable-api,
     script-too-large: see docs/script-rules.md."""
     from connector_packager.connection_model import DEPRECATED_SCRIPT_ROLES, build_model
@@ -50,9 +50,11 @@ def script_checks(report: Report) -> Iterator[Finding]:
                           script.line, hint="remove it; list the attributes in <required-attributes> instead")
         problem = syntax_problem(script.source)
         if problem is not None:
-            yield warning("script-syntax-error", f"{script.role} script: {problem.message}", script.file,
-                          problem.line, problem.column)
-            continue
+            rule_id = "script-syntax-error" if problem.kind == "syntax" else "script-evaluation-error"
+            yield warning(rule_id, f"{script.role} script: {problem.message}", script.file, problem.line,
+                          problem.column)
+            if problem.kind == "syntax":
+                continue
         shape = analyse(script.source, constants)
         if shape.too_large:
             yield warning("script-too-large", f"{script.file} is too large to check", script.file)
