@@ -212,6 +212,18 @@ def _v1_fields(root: etree._Element) -> list[Field]:
     return fields
 
 
+def localized(report: Report, text: str) -> str:
+    """``@string/name/`` as resources-en_US.xml words it (the text itself when it is not localized)."""
+    if not text.startswith("@string/"):
+        return text
+    name = text[len("@string/"):].rstrip("/")
+    resources = next((f for f in report.files if f.name == "resources-en_US.xml" and f.tree is not None), None)
+    if resources is None or resources.tree is None:
+        return text
+    found = next((el.text for el in resources.tree.getroot().iter("string") if el.get("name") == name), None)
+    return found if found is not None else text
+
+
 def build_model(report: Report) -> ConnectionModel:
     """The connection model of a checked connector (missing parts are simply empty)."""
     fields_file, metadata_file = _file(report, "connection-fields"), _file(report, "connection-metadata")
@@ -228,6 +240,8 @@ def build_model(report: Report) -> ConnectionModel:
     elif dialog_file is not None and dialog_file.tree is not None:
         dialog = "v1"
         fields = _v1_fields(dialog_file.tree.getroot())
+    for each in fields:
+        each.label = localized(report, each.label).rstrip(":")
     scripts: list[Script] = []
     drivers: list[DriverRule] = []
     normalizer = None

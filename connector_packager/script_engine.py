@@ -91,8 +91,6 @@ def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[st
     except (quickjs.JSException, quickjs.StackOverflow) as exc:
         message = _limit_message(exc)
         raise ScriptLimit(message or f"the script engine stopped: {str(exc).splitlines()[0]}") from None
-    finally:
-        context.gc()
     if not isinstance(output, str):
         raise ScriptLimit("the script runtime returned no result")
     result: dict[str, Any] = json.loads(output)
@@ -116,8 +114,6 @@ def syntax_problem(source: str) -> SyntaxProblem | None:
         answer = context.eval("cpCheck")(source)
     except (quickjs.JSException, quickjs.StackOverflow) as exc:
         return SyntaxProblem(_limit_message(exc) or str(exc).splitlines()[0], None, None, "limit")
-    finally:
-        context.gc()
     if not answer:
         return None
     kind, _, rest = str(answer).partition("\n")

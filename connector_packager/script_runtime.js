@@ -126,8 +126,11 @@ var cpRuntime = (function () {
       }
       if (!changed) { break; }
     }
-    var problems = [];
+    var problems = [], options = {};
     fields.forEach(function (field) {
+      if (field.valueType === "selection") {
+        options[field.name] = visibleOptions(field, current).map(function (o) { return o.value; });
+      }
       if (!visible[field.name]) { return; }
       var value = own(current, field.name) ? current[field.name] : "";
       if (!field.optional && value === "") {
@@ -141,7 +144,8 @@ var cpRuntime = (function () {
         }
       }
     });
-    return {values: current, visible: visible, problems: problems, signIn: problems.length === 0};
+    return {values: current, visible: visible, options: options, problems: problems,
+            signIn: problems.length === 0};
   }
 
   // ---------------------------------------------------------------- the objects scripts see
@@ -306,7 +310,7 @@ var cpRuntime = (function () {
       attributes: keysOf(attr).sort().map(function (k) {
         return {name: k, value: secretNames.indexOf(k) >= 0 && attr[k] !== "" ? SECRET_MASK : attr[k]};
       }),
-      visible: state.visible, problems: state.problems, signIn: state.signIn,
+      visible: state.visible, options: state.options, problems: state.problems, signIn: state.signIn,
       driver: driver,
       normalizer: connector.normalizer === null || connector.normalizer === undefined ? null :
         connector.normalizer.map(function (name) {
