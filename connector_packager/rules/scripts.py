@@ -70,7 +70,7 @@ def script_checks(report: Report) -> Iterator[Finding]:
             if read.name is None:
                 yield warning("script-unknown-helper-constant", f"connectionHelper has no {read.constant}", *where,
                               hint=_did_you_mean(read.constant or "", list(constants)))
-            elif read.name not in provided:
+            elif read.name not in provided and model.dialog != "v1":  # a .tcd's attributes are only approximated
                 yield warning("script-unknown-attribute", f"the script reads attribute {read.name!r}, which no "
                               "connection field, metadata field or platform attribute provides", *where,
                               hint=_did_you_mean(read.name, provided))
