@@ -334,12 +334,46 @@ def test_hostile_scripts_end_within_the_limits_in_the_page(open_page: Callable[[
     assert result is not None
 
 
-def test_the_page_has_no_network(open_page: Callable[[Path], Page], make_connector: Callable[..., Path]) -> None:
-    """Even what the runtime does not block by name is refused by the page's CSP, inherited by the worker."""
-    body = ("var r = []; try { new self['Web' + 'Socket']('ws://127.0.0.1:9'); r.push('ws'); } "
-            "catch (e) { r.push('no ws'); } return r;")
+@pytest.fixture
+def loopback_server() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 that records every request it gets (there should be none)."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_page_and_its_scripts_reach_no_network(open_page: Callable[[Path], Page],
+                                                   make_connector: Callable[..., Path],
+                                                   loopback_server: tuple[str, list[str]]) -> None:
+    """What the runtime does not block by name (the prototype's own fetch, a dynamic import) the page's
+    Content-Security-Policy refuses, in the worker as in the page."""
+    url, hits = loopback_server
+    body = (f"var u = {json.dumps(url)};\n"
+            "try { Object.getPrototypeOf(Object.getPrototypeOf(self)).fetch.call(self, u + '/fetch'); } catch (e) {}\n"
+            "try { import(u + '/import.js').catch(function () {}); } catch (e) {}\n"
+            "return ['done'];")
     page = open_page(make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"}))
-    assert page.result()["url"] == "no ws"
+    assert page.result()["url"] == "done"
+    page.driver.execute_script("try { fetch(arguments[0] + '/page').catch(function () {}); } catch (e) {}", url)
+    time.sleep(1.0)
+    assert hits == []
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
