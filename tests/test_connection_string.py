@@ -190,3 +190,26 @@ def test_conformance_cases_give_a_result_or_exit_1(case: str) -> None:
             assert data["connect_string"] is not None or data["url"] is not None
     if isinstance(entry, dict) and entry.get("valid") is False and "spec_expected" not in entry:
         assert data["valid"] is False
+
+
+def test_selection_groups_follow_their_conditions(make_connector: Callable[..., Path]) -> None:
+    folder = make_connector({
+        "fields.xml": """<connection-fields>
+  <field name="server" label="Server" value-type="string" category="endpoint"/>
+  <field name="authentication" label="Authentication" value-type="selection" category="authentication">
+    <selection-group>
+      <option value="auth-none" label="None"/>
+    </selection-group>
+    <selection-group>
+      <conditions><condition field="server" value="secure.example.com"/></conditions>
+      <option value="auth-user-pass" label="Username and Password"/>
+    </selection-group>
+  </field>
+</connection-fields>""",
+        **builder("return [attr.authentication];"),
+    })
+    # The option of a group whose condition fails cannot be chosen: the value falls back to the first option.
+    assert as_json(str(folder), "--set", "server=other", "--set", "authentication=auth-user-pass")["url"] == \
+        "auth-none"
+    assert as_json(str(folder), "--set", "server=secure.example.com", "--set",
+                   "authentication=auth-user-pass")["url"] == "auth-user-pass"
