@@ -500,3 +500,11 @@ main.add_command(install_command)
 def run_package_module() -> None:
     """Entry point of ``python -m connector_packager.package``."""
     package_command.main(prog_name="python -m connector_packager.package")
+
+
+# Commands in their own modules (imported last: they take shared helpers from this one).
+from connector_packager.connection_string_cli import connection_string_command  # noqa: E402
+from connector_packager.preview_cli import preview_command  # noqa: E402
+
+main.add_command(connection_string_command)
+main.add_command(preview_command)

@@ -9,7 +9,7 @@ from connector_packager import findings as fnd
 from connector_packager.connector import ConnectorFacts, Report
 from connector_packager.discovery import discover
 from connector_packager.min_version import minimum_tableau_version
-from connector_packager.rules import rules_for
+from connector_packager.rules import connector_rules, rules_for
 from connector_packager.schemas import XSD_FOR_TYPE, violations
 
 log = logging.getLogger("connector_packager")
@@ -20,6 +20,8 @@ def check_connector(folder: Path, *, backwards_compatible: bool = False) -> Repo
     report = Report(folder=folder, facts=ConnectorFacts(backwards_compatible=backwards_compatible))
     discover(folder, report)
     _validate_files(report)
+    for rule in connector_rules():
+        report.findings.extend(rule(report))
     if report.ok:
         report.min_version, report.min_version_reasons = minimum_tableau_version(report)
     return report

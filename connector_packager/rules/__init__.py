@@ -5,6 +5,10 @@ the file's parsed root, the file, and the cross-file facts gathered so far,
 and yields findings. Rules run only on files that passed their schema, in
 file order, so facts from earlier files (the manifest's superclass, the
 connection fields, whether a .tcd is used) are known when a later file needs them.
+
+A rule that needs several files at once (a script and the fields it reads) is
+registered with :func:`connector_rule`; it gets the whole report once every file
+has been checked.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from connector_packager.connector import ConnectorFacts, ConnectorFile
+from connector_packager.connector import ConnectorFacts, ConnectorFile, Report
 from connector_packager.findings import Finding
 
 Rule = Callable[[etree._Element, ConnectorFile, ConnectorFacts], Iterator[Finding]]
+ConnectorRule = Callable[[Report], Iterator[Finding]]
 
 _RULES: dict[str, list[Rule]] = {}
+_CONNECTOR_RULES: list[ConnectorRule] = []
 
 
 def rule(kind: str) -> Callable[[Rule], Rule]:
@@ -33,6 +39,16 @@ def rule(kind: str) -> Callable[[Rule], Rule]:
 
 def rules_for(kind: str) -> list[Rule]:
     return list(_RULES.get(kind, ()))
+
+
+def connector_rule(func: ConnectorRule) -> ConnectorRule:
+    """Register the decorated function as a rule over the whole checked connector."""
+    _CONNECTOR_RULES.append(func)
+    return func
+
+
+def connector_rules() -> list[ConnectorRule]:
+    return list(_CONNECTOR_RULES)
 
 
 def element_children(el: etree._Element | None) -> list[etree._Element]:
@@ -50,6 +66,15 @@ def is_true(value: str | None, default: bool) -> bool:
     return value == "true"
 
 
+def xs_boolean(value: str | None, default: bool) -> bool:
+    """A flag attribute read as an XSD boolean (``true``/``1``/``false``/``0``, spaces trimmed), or ``default`` when
+    absent: how the connection dialog preview reads flags (inferred: Tableau's runtime reading is not documented;
+    the packager's verdicts use :func:`is_true`)."""
+    if value is None:
+        return default
+    return value.strip() in ("true", "1")
+
+
 def only_true_note(attribute: str, value: str | None) -> str:
     """For a flag Tableau reads as false although XSD reads it as true (``1``, `` true``): a sentence that
     says so, to append to a message; otherwise empty."""
@@ -64,21 +89,29 @@ from connector_packager.rules import (  # noqa: E402
     connection_metadata,
     dialect,
     dialog,
+    field_logic,
     manifest,
     resolver,
+    scripts,
 )
 
 __all__ = [
+    "ConnectorRule",
     "Rule",
     "connection_fields",
     "connection_metadata",
+    "connector_rule",
+    "connector_rules",
     "dialect",
     "dialog",
     "element_children",
+    "field_logic",
     "is_true",
     "manifest",
     "only_true_note",
     "resolver",
     "rule",
     "rules_for",
+    "scripts",
+    "xs_boolean",
 ]

@@ -1,0 +1,81 @@
+"""Warnings about the logic of connection fields: conditions and boolean defaults.
+
+Tableau refuses a dialog whose conditions name unknown fields or go round in a circle; its packager does
+not check either, so these are warnings (the verdict stays the packager's).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from lxml import etree
+
+from connector_packager.connector import ConnectorFacts, ConnectorFile
+from connector_packager.findings import Finding, warning
+from connector_packager.rules import rule
+
+
+def _field_conditions(field: etree._Element) -> list[etree._Element]:
+    """The conditions of a field and of its selection groups."""
+    return [c for holder in (field, *field.findall("selection-group")) for conditions in holder.findall("conditions")
+            for c in conditions.iter("condition")]
+
+
+@rule("connection-fields")
+def condition_fields_exist(root: etree._Element, file: ConnectorFile, facts: ConnectorFacts) -> Iterator[Finding]:
+    """A condition names a field of the same dialog."""
+    names = [f.get("name") or "" for f in root.iter("field")]
+    for field in root.iter("field"):
+        for condition in _field_conditions(field):
+            target = condition.get("field") or ""
+            if target not in names:
+                close = difflib.get_close_matches(target, names, n=1)
+                yield warning("condition-unknown-field", f"field {field.get('name')!r} has a condition on "
+                              f"{target!r}, which is not a field of this dialog (Tableau refuses the connector)",
+                              file.name, condition.sourceline,
+                              hint=f"did you mean {close[0]!r}?" if close else None)
+
+
+@rule("connection-fields")
+def conditions_not_circular(root: etree._Element, file: ConnectorFile, facts: ConnectorFacts) -> Iterator[Finding]:
+    """Conditions do not go round in a circle (a field shown depending, in the end, on itself)."""
+    depends: dict[str, list[str]] = {}
+    lines: dict[str, int | None] = {}
+    for field in root.iter("field"):
+        name = field.get("name") or ""
+        depends.setdefault(name, []).extend(c.get("field") or "" for c in _field_conditions(field))
+        lines.setdefault(name, field.sourceline)
+    reported: set[frozenset[str]] = set()
+    for start in depends:
+        # Depth-first search with an explicit stack: the path from `start` back to itself, if any.
+        stack: list[tuple[str, list[str]]] = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            name, path = stack.pop()
+            for target in depends.get(name, []):
+                if target == start:
+                    cycle = frozenset(path)
+                    if cycle not in reported:
+                        reported.add(cycle)
+                        yield warning("condition-circular", "circular conditions: " + " -> ".join([*path, start])
+                                      + " (Tableau refuses the connector)", file.name, lines.get(start))
+                elif target in depends and target not in seen:
+                    seen.add(target)
+                    stack.append((target, [*path, target]))
+
+
+@rule("connection-fields")
+def boolean_default_is_an_option(root: etree._Element, file: ConnectorFile,
+                                 facts: ConnectorFacts) -> Iterator[Finding]:
+    """A boolean field's default-value is its true-value or its false-value."""
+    for field in root.iter("field"):
+        default = field.get("default-value")
+        if field.get("value-type") != "boolean" or default is None:
+            continue
+        values = [el.get("value") for el in (field.find("boolean-options/true-value"),
+                                             field.find("boolean-options/false-value")) if el is not None]
+        if default not in values:
+            yield warning("boolean-default-not-option", f"boolean field {field.get('name')!r} has default-value "
+                          f"{default!r}, which is neither its true-value nor its false-value "
+                          f"({', '.join(repr(v) for v in values)})", file.name, field.sourceline)

@@ -1,0 +1,126 @@
+"""Running connector JavaScript in an embedded engine (QuickJS, through the ``quickjs-ng`` package).
+
+Every run gets a fresh engine with a CPU-time limit, a memory limit and a stack limit; scripts see only
+the standard JavaScript built-ins and our ``script_runtime.js`` (no files, no network, no host objects).
+A script that exceeds a limit ends with :class:`ScriptLimit`, never with a hang or a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+#: Seconds of CPU time one run may use (the dialog logic plus every script).
+TIME_LIMIT_SECONDS = 2.0
+#: Bytes the engine may allocate in one run.
+MEMORY_LIMIT_BYTES = 64 * 1024 * 1024
+#: Bytes of native stack the engine may use (deep recursion ends with a RangeError).
+STACK_LIMIT_BYTES = 512 * 1024
+
+_POSITION = re.compile(r"at (?:\S+ )?\(?<input>:(\d+):(\d+)\)?")
+
+
+class ScriptLimit(Exception):
+    """A run exceeded the time, memory or stack limit, or the engine refused it."""
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """Why a script file does not evaluate: ``syntax``, an ``exception`` at top level, or a ``limit``."""
+
+    message: str
+    line: int | None
+    column: int | None
+    kind: str = "syntax"
+
+
+@cache
+def runtime_source() -> str:
+    """The text of ``script_runtime.js`` (shipped as package data; the preview page embeds the same file)."""
+    return resources.files("connector_packager").joinpath("script_runtime.js").read_text(encoding="utf-8")
+
+
+@cache
+def helper_constants() -> dict[str, str]:
+    """connectionHelper's constants (``attributeServer`` -> ``server``, ...), as the runtime defines them."""
+    context = _context()
+    context.eval(runtime_source())
+    constants: dict[str, str] = json.loads(context.eval("cpRuntime.constantsJson()"))
+    return constants
+
+
+def _context() -> Any:
+    import quickjs  # lazily: the engine is needed only by the commands that run scripts
+
+    context = quickjs.Context()
+    context.set_memory_limit(MEMORY_LIMIT_BYTES)
+    context.set_max_stack_size(STACK_LIMIT_BYTES)
+    context.set_time_limit(TIME_LIMIT_SECONDS)
+    return context
+
+
+def _limit_message(exc: Exception) -> str | None:
+    """What limit an engine error stands for, or None when it is an ordinary script error."""
+    text = str(exc)
+    if "interrupted" in text:
+        return f"the scripts ran longer than {TIME_LIMIT_SECONDS:g} s of CPU time and were stopped"
+    if "out of memory" in text or "string too long" in text or "invalid array length" in text:
+        return f"the scripts needed more than {MEMORY_LIMIT_BYTES // (1024 * 1024)} MB of memory and were stopped"
+    if "stack" in text.lower() and ("overflow" in text.lower() or "exceeded" in text.lower()):
+        return "the scripts recursed too deeply and were stopped"
+    return None
+
+
+def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[str, str]) -> dict[str, Any]:
+    """Run ``cpRuntime.evaluate`` on the connector model (see :mod:`connection_model`) and the values.
+
+    Raises :class:`ScriptLimit` when the run hits a limit. Script exceptions are part of the result.
+    """
+    import quickjs
+
+    context = _context()
+    try:
+        context.eval(runtime_source())
+        context.eval("cpRuntime.blockUnavailable()")
+        run = context.eval("cpRuntime.evaluateJson")
+        output = run(json.dumps({"connector": connector, "values": values, "options": options}))
+    except (quickjs.JSException, quickjs.StackOverflow) as exc:
+        message = _limit_message(exc)
+        raise ScriptLimit(message or f"the script engine stopped: {str(exc).splitlines()[0]}") from None
+    if not isinstance(output, str):
+        raise ScriptLimit("the script runtime returned no result")
+    result: dict[str, Any] = json.loads(output)
+    return result
+
+
+def syntax_problem(source: str) -> SyntaxProblem | None:
+    """Evaluate ``source`` as Tableau does (the file's value should be a function; it is not called).
+
+    Returns the engine's syntax error with its position, an exception thrown by top-level code, or a
+    limit that evaluating the file hit; None when the file evaluates. Top-level code runs here, inside the
+    same limits as every script run.
+    """
+    import quickjs
+
+    context = _context()
+    context.eval("var cpCheck = function (s) { try { (0, eval)(s); return ''; } catch (e) { "
+                 "return (e instanceof SyntaxError ? 'syntax' : 'exception') + '\\n' + String(e && e.name) + "
+                 "': ' + String(e && e.message) + '\\n' + String(e && e.stack); } };")
+    try:
+        answer = context.eval("cpCheck")(source)
+    except (quickjs.JSException, quickjs.StackOverflow) as exc:
+        return SyntaxProblem(_limit_message(exc) or str(exc).splitlines()[0], None, None, "limit")
+    if not answer:
+        return None
+    kind, _, rest = str(answer).partition("\n")
+    first, _, stack = rest.partition("\n")
+    if kind == "exception":
+        first = _limit_message(Exception(first)) or first
+    match = _POSITION.search(stack)
+    if match is None:
+        return SyntaxProblem(first, None, None, kind)
+    return SyntaxProblem(first, int(match.group(1)), int(match.group(2)), kind)

@@ -1,0 +1,180 @@
+"""Script and field-logic rules: each with an input that passes and one that fails, asserting id and place."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from connector_packager.findings import Finding, Severity
+from connector_packager.validation import check_connector
+from tests.conftest import BASE_FILES, SAMPLE_CONNECTORS, SAMPLES
+
+NEW_RULES = ("script-syntax-error", "script-not-function-expression", "script-unknown-attribute",
+             "script-unknown-helper-constant", "script-evaluation-error", "script-deprecated", "script-logging-log",
+             "script-unavailable-api",
+             "condition-unknown-field", "condition-circular", "boolean-default-not-option", "dialog-and-fields-both")
+
+FIELDS_HEAD = '<connection-fields>\n  <field name="server" label="Server" value-type="string" category="endpoint"/>\n' \
+              '  <field name="authentication" label="Auth" value-type="string" category="authentication" ' \
+              'default-value="auth-none"/>\n'
+
+
+def findings(folder: Path, rule: str) -> list[Finding]:
+    report = check_connector(folder)
+    found = [f for f in report.findings if f.rule == rule]
+    assert all(f.severity is Severity.WARNING for f in found)  # warnings: the verdict stays Tableau's
+    return found
+
+
+def builder(body: str) -> dict[str, str]:
+    return {"builder.js": body}
+
+
+@pytest.mark.parametrize("sample", SAMPLE_CONNECTORS)
+def test_samples_raise_none_of_the_new_rules(sample: str) -> None:
+    report = check_connector(SAMPLES / sample)
+    assert not [f for f in report.findings if f.rule in NEW_RULES]
+
+
+def test_base_connector_raises_none_of_the_new_rules(make_connector: Callable[..., Path]) -> None:
+    report = check_connector(make_connector())
+    assert not [f for f in report.findings if f.rule in NEW_RULES]
+
+
+@pytest.mark.parametrize("source, line, column", [
+    ("(function (attr) {\n  return [ 'a' + ;\n})\n", 2, 18),
+    ("(function (attr) {\n  return ['a'];\n", 3, 1),
+    ("\n\n(function (attr) { var x = {; })", 3, 29),
+])
+def test_syntax_error_has_file_line_and_column(make_connector: Callable[..., Path], source: str, line: int,
+                                               column: int) -> None:
+    found = findings(make_connector(builder(source)), "script-syntax-error")
+    assert [(f.file, f.line, f.column) for f in found] == [("builder.js", line, column)]
+    assert "SyntaxError" in found[0].message
+    report = check_connector(make_connector(builder(source)))
+    assert report.ok  # a warning only
+
+
+@pytest.mark.parametrize("source, line", [
+    ("var x = 1;\n(function (attr) { return []; })\n", 2),
+    ("connectionHelper.x = 1;\n", 1),
+    ("// just a comment\n", None),
+])
+def test_not_a_single_function_expression(make_connector: Callable[..., Path], source: str,
+                                          line: int | None) -> None:
+    found = findings(make_connector(builder(source)), "script-not-function-expression")
+    assert len(found) == 1 and found[0].file == "builder.js"
+    if line is not None:
+        assert found[0].line == line
+
+
+def test_arrow_and_named_function_expressions_pass(make_connector: Callable[..., Path]) -> None:
+    for source in ("((attr) => [attr.server])\n", "// c\n(function dsbuilder(attr) { return [attr.server]; });\n"):
+        assert not findings(make_connector(builder(source)), "script-not-function-expression")
+
+
+def test_unknown_attribute_with_suggestion(make_connector: Callable[..., Path]) -> None:
+    source = "(function (a) {\n  return [a.server, a['sever'], a[connectionHelper.attributeWarehouse], a.class];\n})"
+    found = findings(make_connector(builder(source)), "script-unknown-attribute")
+    assert [(f.line, f.message.split("'")[1]) for f in found] == [(2, "sever"), (2, "warehouse")]
+    assert found[0].hint == "did you mean 'server'?" and found[0].column == 21
+
+
+def test_attributes_provided_by_fields_metadata_and_platform_pass(make_connector: Callable[..., Path]) -> None:
+    source = "(function (attr) { return [attr.server, attr[connectionHelper.attributeUsername], attr.class, " \
+             "attr['one-time-sql'], attr.hasOwnProperty('x') ? '' : '']; })"
+    assert not findings(make_connector(builder(source)), "script-unknown-attribute")
+
+
+def test_unknown_helper_constant(make_connector: Callable[..., Path]) -> None:
+    ok = findings(make_connector(builder("(function (a) { return [a[connectionHelper.attributeServer]]; })")),
+                  "script-unknown-helper-constant")
+    bad = findings(make_connector(builder("(function (a) { return [a[connectionHelper.attributeServr]]; })")),
+                   "script-unknown-helper-constant")
+    assert not ok and len(bad) == 1 and bad[0].hint == "did you mean 'attributeServer'?"
+
+
+def test_deprecated_matcher_and_normalizer_scripts(make_connector: Callable[..., Path]) -> None:
+    tdr = BASE_FILES["resolver.tdr"].replace(
+        "<connection-normalizer>", "<connection-matcher><script file='matcher.js'/></connection-matcher>\n"
+        "    <connection-normalizer>")
+    folder = make_connector({"resolver.tdr": tdr, "matcher.js": "(function (attr) { return true; })"})
+    found = findings(folder, "script-deprecated")
+    assert [(f.file, f.line) for f in found] == [("resolver.tdr", 5)] and "connection-matcher" in found[0].message
+    assert not findings(make_connector(), "script-deprecated")
+
+
+def test_logging_log_is_deprecated(make_connector: Callable[..., Path]) -> None:
+    bad = findings(make_connector(builder("(function (a) {\n  logging.Log('x');\n  return [];\n})")),
+                   "script-logging-log")
+    assert [(f.line, f.column) for f in bad] == [(2, 3)]
+    assert not findings(make_connector(builder("(function (a) { var logging = 1; return []; })")),
+                        "script-logging-log")
+
+
+@pytest.mark.parametrize("call", ["require('fs')", "fetch('https://x')", "new XMLHttpRequest()", "import('x')"])
+def test_unavailable_api(make_connector: Callable[..., Path], call: str) -> None:
+    found = findings(make_connector(builder(f"(function (a) {{\n  var x = {call};\n  return [];\n}})")),
+                     "script-unavailable-api")
+    assert len(found) == 1 and found[0].line == 2
+    assert not findings(make_connector(), "script-unavailable-api")
+
+
+@pytest.mark.parametrize("body", ["while (true) {}", "var s = 'x'; while (true) { s += s; }"])
+def test_a_hostile_file_is_checked_within_the_limits(make_connector: Callable[..., Path], body: str) -> None:
+    start = time.monotonic()
+    report = check_connector(make_connector(builder(body + "\n(function (a) { return []; })")))
+    assert time.monotonic() - start < 15
+    assert report.ok and any(f.rule == "script-evaluation-error" for f in report.findings)
+
+
+def test_condition_on_unknown_field(make_connector: Callable[..., Path]) -> None:
+    fields = FIELDS_HEAD + '  <field name="username" label="User" value-type="string" category="authentication">' \
+        '\n    <conditions><condition field="authentcation" value="auth-user"/></conditions>\n  </field>\n' \
+        '</connection-fields>'
+    found = findings(make_connector({"fields.xml": fields}), "condition-unknown-field")
+    assert [(f.line, f.hint) for f in found] == [(5, "did you mean 'authentication'?")]
+    assert not findings(make_connector({"fields.xml": fields.replace("authentcation", "authentication")}),
+                        "condition-unknown-field")
+
+
+def test_circular_conditions(make_connector: Callable[..., Path]) -> None:
+    fields = FIELDS_HEAD + """  <field name="v-a" label="A" value-type="string">
+    <conditions><condition field="v-b" value="1"/></conditions>
+  </field>
+  <field name="v-b" label="B" value-type="string">
+    <conditions><condition field="v-a" value="1"/></conditions>
+  </field>
+</connection-fields>"""
+    found = findings(make_connector({"fields.xml": fields}), "condition-circular")
+    assert len(found) == 1 and "v-a -> v-b -> v-a" in found[0].message and found[0].line == 4
+    self_loop = fields.replace('field="v-b" value="1"', 'field="v-a" value="1"')
+    assert len(findings(make_connector({"fields.xml": self_loop}), "condition-circular")) == 1
+    chain = fields.replace('<condition field="v-a" value="1"/>', '<condition field="server" value="1"/>')
+    assert not findings(make_connector({"fields.xml": chain}), "condition-circular")
+
+
+def test_boolean_default_must_be_an_option(make_connector: Callable[..., Path]) -> None:
+    field = FIELDS_HEAD + """  <field name="sslmode" label="SSL" value-type="boolean" default-value="{default}">
+    <boolean-options><false-value value=""/><true-value value="require"/></boolean-options>
+  </field>
+</connection-fields>"""
+    bad = findings(make_connector({"fields.xml": field.format(default="true")}), "boolean-default-not-option")
+    assert [f.line for f in bad] == [4]
+    for default in ("require", ""):
+        assert not findings(make_connector({"fields.xml": field.format(default=default)}),
+                            "boolean-default-not-option")
+
+
+def test_dialog_and_fields_both(make_connector: Callable[..., Path]) -> None:
+    tcd = '<connection-dialog class="tiny"><connection-config><authentication-mode value="Basic"/>' \
+          '<server-prompt value="Server"/></connection-config></connection-dialog>'
+    manifest = BASE_FILES["manifest.xml"].replace('  <connection-fields file="fields.xml"/>',
+                                                  '  <connection-fields file="fields.xml"/>\n'
+                                                  '  <connection-dialog file="dialog.tcd"/>')
+    found = findings(make_connector({"manifest.xml": manifest, "dialog.tcd": tcd}), "dialog-and-fields-both")
+    assert [(f.file, f.line) for f in found] == [("manifest.xml", 8)]
+    assert not findings(make_connector(), "dialog-and-fields-both")
