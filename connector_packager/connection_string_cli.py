@@ -9,12 +9,13 @@ from typing import NoReturn
 import click
 
 from connector_packager import cli
+from connector_packager.cli_command import Command
 
 #: What connectionHelper.GetPlatform() can return.
 PLATFORMS = ("win", "mac", "linux")
 
 
-@click.command("connection-string", context_settings=cli.CONTEXT_SETTINGS)
+@click.command("connection-string", context_settings=cli.CONTEXT_SETTINGS, cls=Command)
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
               help="A value typed into the dialog (repeatable). Unset fields take their defaults.")

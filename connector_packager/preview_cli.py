@@ -9,9 +9,10 @@ from typing import NoReturn
 import click
 
 from connector_packager import cli
+from connector_packager.cli_command import Command
 
 
-@click.command("preview", context_settings=cli.CONTEXT_SETTINGS)
+@click.command("preview", context_settings=cli.CONTEXT_SETTINGS, cls=Command)
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="The HTML file to write. Default: <folder name>-preview.html in the current folder.")

@@ -43,6 +43,9 @@ def script_checks(report: Report) -> Iterator[Finding]:
     if report.oauth_configs:
         provided += list(OAUTH_ATTRIBUTES)
     constants = helper_constants()
+    # A file that failed to parse may have defined fields: its parse error is reported, and no attribute is called
+    # unknown while what the dialog provides is not known.
+    fields_known = not any(f.is_xml and f.tree is None for f in report.files)
     for script in model.scripts:
         if script.role in DEPRECATED_SCRIPT_ROLES:
             yield warning("script-deprecated", f"<{script.role}> scripts are deprecated: Tableau 2021.2 and later "
@@ -70,7 +73,8 @@ def script_checks(report: Report) -> Iterator[Finding]:
             if read.name is None:
                 yield warning("script-unknown-helper-constant", f"connectionHelper has no {read.constant}", *where,
                               hint=_did_you_mean(read.constant or "", list(constants)))
-            elif read.name not in provided and model.dialog != "v1":  # a .tcd's attributes are only approximated
+            # a .tcd's attributes are only approximated
+            elif read.name not in provided and fields_known and model.dialog != "v1":
                 yield warning("script-unknown-attribute", f"the script reads attribute {read.name!r}, which no "
                               "connection field, metadata field or platform attribute provides", *where,
                               hint=_did_you_mean(read.name, provided))
