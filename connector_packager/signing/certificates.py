@@ -78,6 +78,31 @@ def usage_problem(cert: x509.Certificate, purpose: x509.ObjectIdentifier) -> str
     return None
 
 
+#: The Netscape certificate type extension; jarsigner refuses a signer whose type leaves out object signing.
+NETSCAPE_CERT_TYPE = x509.ObjectIdentifier("2.16.840.1.113730.1.1")
+_OBJECT_SIGNING_BIT = 3
+
+
+def netscape_type_problem(cert: x509.Certificate) -> str | None:
+    """Why the Netscape certificate type of ``cert``, when it has one, does not allow code (object) signing."""
+    from asn1crypto import core
+
+    try:
+        extension = cert.extensions.get_extension_for_oid(NETSCAPE_CERT_TYPE).value
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError:
+        return "its extensions cannot be read"
+    try:
+        bits = core.BitString.load(extension.value if isinstance(extension, x509.UnrecognizedExtension) else b"",
+                                   strict=True).native
+    except (ValueError, TypeError):
+        return "its Netscape certificate type cannot be read"
+    if len(bits) <= _OBJECT_SIGNING_BIT or not bits[_OBJECT_SIGNING_BIT]:
+        return "its Netscape certificate type does not include object signing"
+    return None
+
+
 def validity_problem(cert: x509.Certificate, at: dt.datetime) -> str | None:
     if at < cert.not_valid_before_utc:
         return f"{describe(cert)} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"

@@ -103,7 +103,7 @@ def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, ch
     attributes, signature = sign_content(sf, signer, when)
     try:
         unstamped = load_signed_data(signature_block(signer, attributes, signature, None), "the signature block")
-        verify_signer_info(unstamped["signer_infos"][0], sf, signer.chain[0])
+        verify_signer_info(unstamped["signer_infos"][0], sf, signer.chain[0], "data", when)
     except SignatureProblem:
         raise PackagerError(f"the certificate {describe(signer.chain[0])} does not belong to the signing key",
                             hint="the certificate chain must start with the key's own certificate") from None
