@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -26,10 +27,20 @@ def public_key_bytes(cert: x509.Certificate) -> bytes:
 
 
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """Whether ``issuer``'s name and key signed ``cert``."""
+    """Whether ``issuer``'s name and key signed ``cert``, whatever digest it signed with (whether that digest is
+    allowed is the algorithm policy's business, which then names it)."""
+    if cert.issuer != issuer.subject:
+        return False
+    algorithm = cert.signature_hash_algorithm
     try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+        key = issuer.public_key()
+        if isinstance(key, rsa.RSAPublicKey) and algorithm is not None:
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey) and algorithm is not None:
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
+        else:
+            cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 

@@ -6,9 +6,10 @@ critical extensions it does not know. On top, as the JDK does: the algorithms th
 paths (:mod:`algorithm_policy`), and, as in Java's PKIX checks, a trusted root's own dates are not checked.
 Revocation is not checked (jarsigner does not check it by default either).
 
-The search for a path is bounded: the signature's own certificates are capped, at most
-:data:`MAX_CANDIDATES` certificates may share one subject name, and at most :data:`MAX_PATHS` candidate paths
-are tried, so that a signature stuffed with look-alike issuers costs little.
+The search for a path is bounded, so that a signature stuffed with look-alike issuers costs little: the
+signature's own certificates are capped (``cms_block.MAX_CERTIFICATES``); only those whose key verifies the
+certificate below them, at most :data:`MAX_CANDIDATES` per subject name, and none with a costly RSA exponent,
+are handed to the library; at most :data:`MAX_PATHS` candidate paths are validated.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from connector_packager.signing.algorithm_policy import certificate_key_problem, digest_problem
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
 
 MAX_DEPTH = 8
-#: At most this many certificates with one subject name are considered as a certificate's issuer.
+#: At most this many certificates that verify one certificate's signature are kept as its issuers.
 MAX_CANDIDATES = 3
 #: At most this many candidate paths are validated.
 MAX_PATHS = 6
@@ -78,41 +80,32 @@ def _key_owner(certs: list[x509.Certificate], problem: str | None) -> x509.Certi
 
 
 def _bounded_pool(leaf: x509.Certificate, pool: Sequence[x509.Certificate]) -> list[x509.Certificate]:
-    """The certificates of ``pool`` that may lie on a path from ``leaf``: reachable by issuer name within
-    :data:`MAX_DEPTH` steps, at most :data:`MAX_CANDIDATES` per name (those whose key identifier matches first)."""
+    """The certificates of ``pool`` that lie on some path up from ``leaf``: each one signed a certificate found
+    before it (checked here, once per pair), at most :data:`MAX_CANDIDATES` per subject name, within
+    :data:`MAX_DEPTH` steps. Keys that are costly to verify with (RSA exponents over 64 bits, which no CA uses and
+    Java refuses above 3072-bit moduli) are left out, so each check is cheap."""
     by_subject: dict[x509.Name, list[x509.Certificate]] = {}
     for cert in pool:
-        if cert != leaf and cert not in by_subject.setdefault(cert.subject, []):
+        if cert != leaf and _cheap_to_verify(cert) and cert not in by_subject.setdefault(cert.subject, []):
             by_subject[cert.subject].append(cert)
     chosen: list[x509.Certificate] = []
     frontier = [leaf]
-    seen_names: set[x509.Name] = set()
     for _ in range(MAX_DEPTH):
         next_frontier = []
         for cert in frontier:
-            if cert.issuer in seen_names:
-                continue
-            seen_names.add(cert.issuer)
-            wanted = _authority_key_id(cert)
-            issuers = sorted(by_subject.get(cert.issuer, []), key=lambda c: _subject_key_id(c) != wanted)
+            issuers = [c for c in by_subject.get(cert.issuer, []) if c not in chosen and issued_by(cert, c)]
             next_frontier += issuers[:MAX_CANDIDATES]
-        chosen += next_frontier
+            chosen += issuers[:MAX_CANDIDATES]
         frontier = next_frontier
     return chosen
 
 
-def _authority_key_id(cert: x509.Certificate) -> bytes | None:
+def _cheap_to_verify(cert: x509.Certificate) -> bool:
     try:
-        return cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
-    except (x509.ExtensionNotFound, ValueError):
-        return None
-
-
-def _subject_key_id(cert: x509.Certificate) -> bytes | None:
-    try:
-        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    except (x509.ExtensionNotFound, ValueError):
-        return None
+        key = cert.public_key()
+    except (ValueError, TypeError):
+        return False
+    return not isinstance(key, rsa.RSAPublicKey) or key.public_numbers().e.bit_length() <= 64
 
 
 async def _first_valid_path(leaf: asn1_x509.Certificate, pool: list[asn1_x509.Certificate],
@@ -186,7 +179,7 @@ def _explain(certs: list[x509.Certificate], at: dt.datetime, message: str) -> st
     for cert in certs[:-1]:  # a trusted root's own signature and dates are not checked
         problem = signature_hash_problem(cert, at)
         if problem:
-            return f"{describe(cert)} is signed with {problem}"
+            return f"the signature of {describe(cert)}: {problem}"
     for cert in certs[:-1]:
         problem = validity_problem(cert, at)
         if problem:

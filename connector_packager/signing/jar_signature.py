@@ -111,7 +111,7 @@ class Section:
         return found
 
 
-def parse_sections(data: bytes, what: str = "it") -> list[Section]:
+def parse_sections(data: bytes) -> list[Section]:
     """Split manifest-syntax bytes into sections, with Java's rules; the first is the main section.
 
     As ``java.util.jar.Manifest`` reads it: lines end in CRLF, LF or CR and are at most 512 bytes with their end;
@@ -120,20 +120,20 @@ def parse_sections(data: bytes, what: str = "it") -> list[Section]:
     ``Name:``, and empty lines between sections are skipped. Time and memory are linear in the size of ``data``.
     """
     if len(data) > MAX_SIGNATURE_FILE_BYTES:
-        raise ManifestSyntaxError(f"{what} is {len(data)} bytes, more than Java reads ({MAX_SIGNATURE_FILE_BYTES})")
+        raise ManifestSyntaxError(f"it is {len(data)} bytes, more than Java reads ({MAX_SIGNATURE_FILE_BYTES})")
     if not data:
-        raise ManifestSyntaxError(f"{what} is empty")
+        raise ManifestSyntaxError("it is empty")
     if data.count(b"\n") + data.count(b"\r") > MAX_LINES * 2:  # a quick bound first; CRLF counts twice
-        raise ManifestSyntaxError(f"{what} has more than {MAX_LINES} lines; a .taco's manifest has a few per file")
+        raise ManifestSyntaxError(f"it has more than {MAX_LINES} lines; a .taco's manifest has a few per file")
     lines = data.splitlines(keepends=True)
     if len(lines) > MAX_LINES:
-        raise ManifestSyntaxError(f"{what} has {len(lines)} lines, more than {MAX_LINES}; a .taco's manifest has a "
+        raise ManifestSyntaxError(f"it has {len(lines)} lines, more than {MAX_LINES}; a .taco's manifest has a "
                                   "few per file")
     if not lines[-1].endswith((b"\r", b"\n")):
-        raise ManifestSyntaxError(f"{what}: its last line has no line end (Java ignores such a line)")
+        raise ManifestSyntaxError("its last line has no line end (Java ignores such a line)")
     longest = max(range(len(lines)), key=lambda i: len(lines[i]))
     if len(lines[longest]) > MAX_LINE_WITH_END:
-        raise ManifestSyntaxError(f"{what}: line {longest + 1} is longer than {MAX_LINE_WITH_END} bytes with its "
+        raise ManifestSyntaxError(f"line {longest + 1} is longer than {MAX_LINE_WITH_END} bytes with its "
                                   "line end, which Java does not read")
     sections: list[Section] = []
     headers: list[bytes] = []  # a continued header is joined once its section ends, so that joining stays linear
@@ -142,21 +142,21 @@ def parse_sections(data: bytes, what: str = "it") -> list[Section]:
         pos += len(line)
         if line[0] == 0x20:  # a space: the header before goes on
             if not headers:
-                raise ManifestSyntaxError(f"{what}: line {number} continues no header")
+                raise ManifestSyntaxError(f"line {number} continues no header")
             headers.append(line)
         elif line[0] not in _LINE_END_BYTES:
             headers.append(line)
         elif headers or not sections:  # an empty line ends a section (the main section may be empty)
-            sections.append(_section(data[start:pos], headers, not sections, what))
+            sections.append(_section(data[start:pos], headers, not sections))
             headers = []
         if not headers:
             start = pos
     if headers:
-        sections.append(_section(data[start:], headers, not sections, what))
+        sections.append(_section(data[start:], headers, not sections))
     return sections
 
 
-def _section(raw: bytes, lines: list[bytes], main: bool, what: str) -> Section:
+def _section(raw: bytes, lines: list[bytes], main: bool) -> Section:
     if any(line[0] == 0x20 for line in lines):
         joined = b"".join(line.rstrip(b"\r\n")[1:] if line[0] == 0x20 else b"\n" + line.rstrip(b"\r\n")
                           for line in lines)
@@ -165,21 +165,21 @@ def _section(raw: bytes, lines: list[bytes], main: bool, what: str) -> Section:
     for line in lines:
         match = _HEADER.fullmatch(line)
         if match is None:
-            raise _header_error(line.rstrip(b"\r\n"), what)
+            raise _header_error(line.rstrip(b"\r\n"))
         if not headers and not main and match[1].lower() != b"name":
-            raise ManifestSyntaxError(f"{what}: a section starts with {match[1].decode('ascii')!r}, not 'Name:'")
+            raise ManifestSyntaxError(f"a section starts with {match[1].decode('ascii')!r}, not 'Name:'")
         try:
             headers.append((match[1].decode("ascii"), match[2].decode("utf-8")))
         except UnicodeDecodeError:
-            raise ManifestSyntaxError(f"{what}: the header {line[:60]!r} is not UTF-8") from None
+            raise ManifestSyntaxError(f"the header {line[:60]!r} is not UTF-8") from None
     return Section(raw, tuple(headers))
 
 
-def _header_error(header: bytes, what: str) -> ManifestSyntaxError:
+def _header_error(header: bytes) -> ManifestSyntaxError:
     name, sep, value = header.partition(b":")
     if not sep or not value.startswith(b" "):
-        return ManifestSyntaxError(f"{what}: the header {header[:60]!r} is not 'Name: value'")
-    return ManifestSyntaxError(f"{what}: the header name {name[:80]!r} is not 1 to 70 letters, digits, '-' or '_'")
+        return ManifestSyntaxError(f"the header {header[:60]!r} is not 'Name: value'")
+    return ManifestSyntaxError(f"the header name {name[:80]!r} is not 1 to 70 letters, digits, '-' or '_'")
 
 
 def named_sections(sections: list[Section]) -> dict[str, list[Section]]:

@@ -99,7 +99,7 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
                                    "and ignores those it does not know")
     try:
         manifest_bytes = contents[JAR_MANIFEST]
-        manifest = named_sections_of(parse_sections(manifest_bytes, JAR_MANIFEST))
+        manifest = named_sections_of(parse_sections(manifest_bytes))
     except ManifestSyntaxError as exc:
         result.problems.append(f"{JAR_MANIFEST} cannot be read: {exc}")
         return result
@@ -267,7 +267,7 @@ def _check_signature_file(name: str, sf: bytes, manifest_bytes: bytes, manifest:
                           problems: list[str]) -> set[str]:
     """Check the .SF file against the manifest as the JDK does; return the entry names it signs."""
     try:
-        sections = parse_sections(sf, f"{name}.SF")
+        sections = parse_sections(sf)
     except ManifestSyntaxError as exc:
         problems.append(f"the signature file {name}.SF cannot be read: {exc}")
         return set()
