@@ -239,7 +239,8 @@ def signed_taco(path: Path, entries: list[tuple[str, bytes]], signature: Signatu
     """Sign ``entries`` (with ``manifest`` and ``sf`` when given, else made here) as ``signature`` says."""
     manifest = manifest if manifest is not None else manifest_for(entries, signature.hash_name)
     sf = sf if sf is not None else sf_for(manifest, signature.hash_name)
-    return write_signed(path, entries, manifest, sf, signature_block(signature, sf), extra)
+    suffix = "EC" if isinstance(signature.signer.key, ec.EllipticCurvePrivateKey) else "RSA"
+    return write_signed(path, entries, manifest, sf, signature_block(signature, sf), extra, block_suffix=suffix)
 
 
 def with_signer(signature: Signature, signer: Identity, *chain: x509.Certificate) -> Signature:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from tests.conftest import REPO, SAMPLES
@@ -127,6 +127,16 @@ def _oversize_sf(kit: Kit, path: Path) -> Path:
     head, rest = sf.split(b"\r\n", 1)
     pad = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 480) for i in range(16_000_000 // 490 + 10))
     return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=head + b"\r\n" + pad + rest)
+
+
+def _oversize_manifest(kit: Kit, path: Path) -> Path:
+    pad = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 480) for i in range(16_000_000 // 490 + 10))
+    return _signed(kit, path, _manifest_with(kit, pad))
+
+
+def _ec_signer(kit: Kit, path: Path) -> Path:
+    leaf = certificate("EC P-192 Signer", kit.pki.intermediate, ec.generate_private_key(ec.SECP192R1()))
+    return signed_taco(path, kit.entries, kit.signer(leaf))
 
 
 def _block_certs(kit: Kit, path: Path, extra: list[x509.Certificate]) -> Path:
@@ -279,8 +289,9 @@ CASES = [
     Case("manifest-over-line-cap", lambda kit, path: _signed(
         kit, path, _manifest_with(kit, b"".join(b"X-%d: 1\r\n" % i for i in range(110_000)))),
          "MANIFEST.MF cannot be read"),
-    Case("many-sections-and-entries", _many_sections(4000), "load"),
+    Case("many-sections-and-entries", _many_sections(8000), "load"),
     Case("oversize-signature-file", _oversize_sf, "more than Java reads"),
+    Case("oversize-manifest", _oversize_manifest, "more than Java reads"),
     Case("sf-without-signature-version", _no_signature_version, "does not say Signature-Version: 1.0"),
     # the signature block
     Case("no-content-type", lambda kit, path: signed_taco(path, kit.entries, replace(kit.good, content_type=None)),
@@ -300,6 +311,7 @@ CASES = [
     Case("sha1-signed-certificate", _sha1_certificate, "CN=SHA-1 Certified Signer: SHA-1 is a disabled algorithm"),
     Case("rsa-512-signer", _small_key(512), "512-bit RSA key is a disabled algorithm"),
     Case("rsa-1024-signer", _small_key(1024), "load"),
+    Case("ec-192-signer", _ec_signer, "192-bit EC key is a disabled algorithm"),
     # certificate paths
     Case("name-constraints-violated", _name_constraints, "the signer's certificate chain is not validated"),
     Case("path-length-exceeded", _path_length, "the signer's certificate chain is not validated"),

@@ -216,3 +216,22 @@ def test_verify_at_a_date_before_the_signature_existed_is_refused(signed_taco_by
     just_before = (pki.codesign.cert.not_valid_before_utc + DAY / 2).isoformat()  # the certificate exists, the
     earlier = run_bounded("verify", taco, "--truststore", pki.root_pem, "--at", just_before)  # signature not yet
     assert earlier.returncode == 1 and "did not exist yet" in earlier.last_line, earlier.describe()
+
+
+@pytest.mark.parametrize(("leaf", "refusal"), [
+    ("rsa-512", "512-bit RSA key is a disabled algorithm"),
+    ("sha1-certificate", "SHA-1 is a disabled algorithm"),
+])
+def test_sign_refuses_what_java_would_treat_as_unsigned(pki: Pki, unsigned_taco: Path, tmp_path: Path, leaf: str,
+                                                        refusal: str) -> None:
+    from connector_packager.signing.sign import sign_jar
+    from connector_packager.signing.signers import SoftwareSigner
+    from tests.crafting import certificate, rsa_key
+
+    identity = certificate("Weak Signer", pki.intermediate, rsa_key(512, tmp_path)) if leaf == "rsa-512" else \
+        certificate("Weak Signer", pki.intermediate, hash_name="sha1")
+    signer = SoftwareSigner(identity.key, [identity.cert, pki.intermediate.cert, pki.root.cert])  # type: ignore
+    before = unsigned_taco.read_bytes()
+    with pytest.raises(PackagerError, match=refusal):
+        sign_jar(before, signer, "author", None)
+    assert unsigned_taco.read_bytes() == before

@@ -72,6 +72,12 @@ def certificate_key_problem(cert: x509.Certificate) -> str | None:
     return key_problem(key, CERTPATH_MINIMUM_BITS, "jdk.certpath.disabledAlgorithms")
 
 
+def signature_hash_problem(cert: x509.Certificate, when: dt.datetime) -> str | None:
+    """Why the JDK refuses the digest ``cert`` is signed with (for a signature dated ``when``), or None."""
+    algorithm = cert.signature_hash_algorithm
+    return digest_problem(algorithm.name, when) if algorithm is not None else None
+
+
 def legacy_warning(digest: str | None, key: object | None) -> str | None:
     """What ``jdk.security.legacyAlgorithms`` says of an accepted digest and key (jarsigner warns), or None."""
     if digest is not None and canonical(digest) == "SHA1":

@@ -24,7 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from connector_packager.signing.algorithm_policy import certificate_key_problem, digest_problem
+from connector_packager.signing.algorithm_policy import certificate_key_problem, digest_problem, signature_hash_problem
 from connector_packager.signing.certificates import describe, is_self_signed, issued_by, validity_problem
 
 if TYPE_CHECKING:
@@ -165,12 +165,6 @@ def _jdk_certpath_policy() -> Any:
             return AlgorithmUsageConstraint(True)
 
     return JdkCertPathPolicy()
-
-
-def signature_hash_problem(cert: x509.Certificate, at: dt.datetime) -> str | None:
-    """Why the JDK refuses the digest ``cert`` is signed with, or None."""
-    algorithm = cert.signature_hash_algorithm
-    return digest_problem(algorithm.name, at) if algorithm is not None else None
 
 
 def _explain(certs: list[x509.Certificate], at: dt.datetime, message: str) -> str:
