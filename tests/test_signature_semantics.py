@@ -235,3 +235,17 @@ def test_sign_refuses_what_java_would_treat_as_unsigned(pki: Pki, unsigned_taco:
     with pytest.raises(PackagerError, match=refusal):
         sign_jar(before, signer, "author", None)
     assert unsigned_taco.read_bytes() == before
+
+
+def test_a_trusted_roots_own_dates_are_not_checked_but_the_intermediates_are() -> None:
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from connector_packager.signing.chain import validate_chain
+    from tests.pki import NOW, issue
+
+    root = issue("Expired Root", None, ca=True, not_before=NOW - 4000 * DAY, not_after=NOW - 10 * DAY)
+    intermediate = issue("Intermediate Under An Expired Root", root, ca=True, not_after=NOW + 100 * DAY)
+    leaf = issue("Signer Under An Expired Root", intermediate, eku=[ExtendedKeyUsageOID.CODE_SIGNING])
+    assert validate_chain(leaf.cert, [intermediate.cert], [root.cert], NOW).trusted
+    later = validate_chain(leaf.cert, [intermediate.cert], [root.cert], NOW + 200 * DAY)
+    assert later.problem is not None and "CN=Intermediate Under An Expired Root expired on" in later.problem

@@ -59,8 +59,11 @@ def validate_chain(leaf: x509.Certificate, pool: Sequence[x509.Certificate], anc
         return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
 
     candidates = _bounded_pool(leaf, pool)
-    found, errors = asyncio.run(_first_valid_path(asn1(leaf), [asn1(c) for c in candidates],
-                                                  [asn1(a) for a in anchors], at))
+    try:
+        found, errors = asyncio.run(_first_valid_path(asn1(leaf), [asn1(c) for c in candidates],
+                                                      [asn1(a) for a in anchors], at))
+    except Exception as exc:  # a certificate the library chokes on fails the path, not the run
+        return Chain([leaf], f"the certificate path cannot be validated ({type(exc).__name__}: {exc})")
     if found is not None:
         certs = [x509.load_der_x509_certificate(c.dump()) for c in found]
         certs.reverse()
