@@ -221,15 +221,23 @@ def test_verify_at_a_date_before_the_signature_existed_is_refused(signed_taco_by
 @pytest.mark.parametrize(("leaf", "refusal"), [
     ("rsa-512", "512-bit RSA key is a disabled algorithm"),
     ("sha1-certificate", "SHA-1 is a disabled algorithm"),
+    ("netscape-server-only", "Netscape certificate type does not include object signing"),
 ])
 def test_sign_refuses_what_java_would_treat_as_unsigned(pki: Pki, unsigned_taco: Path, tmp_path: Path, leaf: str,
                                                         refusal: str) -> None:
+    from cryptography import x509
+
     from connector_packager.signing.sign import sign_jar
     from connector_packager.signing.signers import SoftwareSigner
     from tests.crafting import certificate, rsa_key
 
-    identity = certificate("Weak Signer", pki.intermediate, rsa_key(512, tmp_path)) if leaf == "rsa-512" else \
-        certificate("Weak Signer", pki.intermediate, hash_name="sha1")
+    if leaf == "rsa-512":
+        identity = certificate("Weak Signer", pki.intermediate, rsa_key(512, tmp_path))
+    elif leaf == "sha1-certificate":
+        identity = certificate("Weak Signer", pki.intermediate, hash_name="sha1")
+    else:
+        server_only = x509.UnrecognizedExtension(x509.ObjectIdentifier("2.16.840.1.113730.1.1"), b"\x03\x02\x06\x40")
+        identity = certificate("Server Signer", pki.intermediate, extensions=[(server_only, False)])
     signer = SoftwareSigner(identity.key, [identity.cert, pki.intermediate.cert, pki.root.cert])  # type: ignore
     before = unsigned_taco.read_bytes()
     with pytest.raises(PackagerError, match=refusal):
