@@ -28,6 +28,7 @@ from tests.crafting import (
     raw_sections,
     rsa_key,
     sf_for,
+    signature_block,
     signed_taco,
     timestamp_token,
     with_signer,
@@ -39,6 +40,7 @@ from tests.tsa_server import LoopbackTsa
 #: Where we refuse although jarsigner -verify -strict accepts, on purpose: case id -> reason.
 STRICTER = {
     "orphan-signature-file": "a .SF file without its block is a broken signature; Java ignores it",
+    "orphan-signature-block": "a signature block without its .SF file is a broken signature; Java ignores it",
     "manifest-unterminated-last-line": "Java silently drops a last line without a line end; we refuse rather than "
                                        "read the file differently",
     "manifest-511-byte-line": "Java's 512-byte buffer splits a 511-byte line ending in CRLF into a line and an "
@@ -242,6 +244,13 @@ def _rider(name: str) -> Build:
     return lambda kit, path: signed_taco(path, kit.entries, kit.good, extra=[(name, b"riding along")])
 
 
+def _orphan_block(kit: Kit, path: Path) -> Path:
+    manifest = manifest_for(kit.entries)
+    sf = sf_for(manifest)
+    block = signature_block(kit.good, sf)
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=sf, extra=[("META-INF/OTHER.RSA", block)])
+
+
 def _no_signature_version(kit: Kit, path: Path) -> Path:
     manifest = manifest_for(kit.entries)
     sf = sf_for(manifest).replace(b"Signature-Version: 1.0\r\n", b"")
@@ -264,6 +273,7 @@ CASES = [
                                                                          "signed"),
     Case("sig-file-known-extension", _rider("META-INF/SIG-X.ABC"), "load"),
     Case("orphan-signature-file", _rider("META-INF/OTHER.SF"), "the signature OTHER lacks its block"),
+    Case("orphan-signature-block", _orphan_block, "the signature OTHER lacks its .SF file"),
     # repeated manifest sections
     Case("repeated-section-last-good", lambda kit, path: _repeated(kit, path, True), "load"),
     Case("repeated-section-last-bad", lambda kit, path: _repeated(kit, path, False), "was changed after signing"),
