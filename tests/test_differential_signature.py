@@ -41,6 +41,8 @@ from tests.tsa_server import LoopbackTsa
 STRICTER = {
     "orphan-signature-file": "a .SF file without its block is a broken signature; Java ignores it",
     "orphan-signature-block": "a signature block without its .SF file is a broken signature; Java ignores it",
+    "second-block-of-garbage": "two blocks for one signature: Java skips a block it cannot parse; we refuse the "
+                               "ambiguity rather than pick one",
     "manifest-unterminated-last-line": "Java silently drops a last line without a line end; we refuse rather than "
                                        "read the file differently",
     "manifest-511-byte-line": "Java's 512-byte buffer splits a 511-byte line ending in CRLF into a line and an "
@@ -274,6 +276,7 @@ CASES = [
     Case("sig-file-known-extension", _rider("META-INF/SIG-X.ABC"), "load"),
     Case("orphan-signature-file", _rider("META-INF/OTHER.SF"), "the signature OTHER lacks its block"),
     Case("orphan-signature-block", _orphan_block, "the signature OTHER lacks its .SF file"),
+    Case("second-block-of-garbage", _rider("META-INF/AUTHOR.EC"), "the signature AUTHOR has more than one block"),
     # repeated manifest sections
     Case("repeated-section-last-good", lambda kit, path: _repeated(kit, path, True), "load"),
     Case("repeated-section-last-bad", lambda kit, path: _repeated(kit, path, False), "was changed after signing"),

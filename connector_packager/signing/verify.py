@@ -87,8 +87,8 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
     if duplicates:
         result.problems.append(f"the archive has duplicate entries: {', '.join(duplicates)}")
     signed_names = [n for n in names if not n.endswith("/") and not is_signature_related(n)]
-    blocks = {PurePosixPath(n).stem.upper(): n for n in names if is_signature_block(n)}
-    sf_files = {PurePosixPath(n).stem.upper(): n for n in names if is_signature_file(n)}
+    blocks = _by_signature_name([n for n in names if is_signature_block(n)], "block", result)
+    sf_files = _by_signature_name([n for n in names if is_signature_file(n)], ".SF file", result)
     if JAR_MANIFEST not in contents or not blocks:
         result.problems.append("the .taco is not signed")
         return result
@@ -121,6 +121,18 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
         if entry not in covered and entry in manifest.sections:
             result.problems.append(f"the entry {entry} is not covered by any signature file")
     return result
+
+
+def _by_signature_name(files: list[str], kind: str, result: Verification) -> dict[str, str]:
+    """Signature files by their signature's name (upper case, as Java matches them); a name with two files of one
+    kind is a problem, since Java checks each and we would check one."""
+    found: dict[str, str] = {}
+    for name in files:
+        key = PurePosixPath(name).stem.upper()
+        if key in found:
+            result.problems.append(f"the signature {key} has more than one {kind} ({found[key]}, {name})")
+        found[key] = name
+    return found
 
 
 def _meta_name(name: str) -> str:
