@@ -23,7 +23,7 @@ crypto_device = builtin
 signer_cert = {folder}/tsa.pem
 certs = {folder}/tsa-chain.pem
 signer_key = {folder}/tsa.key
-signer_digest = sha256
+signer_digest = {signer_digest}
 default_policy = 1.3.6.1.4.1.99999.1
 digests = sha256, sha384, sha512
 accuracy = secs:1
@@ -41,7 +41,7 @@ def openssl_available() -> bool:
 class LoopbackTsa:
     """Start with ``start()``; ``url`` answers timestamp queries until ``stop()``. ``requests`` counts them."""
 
-    def __init__(self, pki: Pki, folder: Path) -> None:
+    def __init__(self, pki: Pki, folder: Path, signer_digest: str = "sha256") -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "tsa.pem").write_bytes(pki.tsa.pem)
@@ -49,7 +49,7 @@ class LoopbackTsa:
         (folder / "tsa-chain.pem").write_bytes(pki.intermediate.cert.public_bytes(serialization.Encoding.PEM)
                                                + pki.root.pem)
         (folder / "serial").write_text("01\n")
-        (folder / "tsa.cnf").write_text(_CONFIG.format(folder=folder))
+        (folder / "tsa.cnf").write_text(_CONFIG.format(folder=folder, signer_digest=signer_digest))
         self.requests = 0
         self.fail_with: int | None = None
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())

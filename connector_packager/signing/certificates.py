@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -26,10 +27,20 @@ def public_key_bytes(cert: x509.Certificate) -> bytes:
 
 
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """Whether ``issuer``'s name and key signed ``cert``."""
+    """Whether ``issuer``'s name and key signed ``cert``, whatever digest it signed with (whether that digest is
+    allowed is the algorithm policy's business, which then names it)."""
+    if cert.issuer != issuer.subject:
+        return False
+    algorithm = cert.signature_hash_algorithm
     try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+        key = issuer.public_key()
+        if isinstance(key, rsa.RSAPublicKey) and algorithm is not None:
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey) and algorithm is not None:
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
+        else:
+            cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 
@@ -80,6 +91,31 @@ def usage_problem(cert: x509.Certificate, purpose: x509.ObjectIdentifier) -> str
     elif isinstance(eku, x509.ExtendedKeyUsage) and purpose not in eku and ANY_EKU not in eku:
         names = ", ".join(_EKU_NAMES.get(oid, oid.dotted_string) for oid in eku)
         return f"its extended key usage ({names}) does not include {wanted}"
+    return None
+
+
+#: The Netscape certificate type extension; jarsigner refuses a signer whose type leaves out object signing.
+NETSCAPE_CERT_TYPE = x509.ObjectIdentifier("2.16.840.1.113730.1.1")
+_OBJECT_SIGNING_BIT = 3
+
+
+def netscape_type_problem(cert: x509.Certificate) -> str | None:
+    """Why the Netscape certificate type of ``cert``, when it has one, does not allow code (object) signing."""
+    from asn1crypto import core
+
+    try:
+        extension = cert.extensions.get_extension_for_oid(NETSCAPE_CERT_TYPE).value
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError:
+        return "its extensions cannot be read"
+    try:
+        bits = core.BitString.load(extension.value if isinstance(extension, x509.UnrecognizedExtension) else b"",
+                                   strict=True).native
+    except (ValueError, TypeError):
+        return "its Netscape certificate type cannot be read"
+    if len(bits) <= _OBJECT_SIGNING_BIT or not bits[_OBJECT_SIGNING_BIT]:
+        return "its Netscape certificate type does not include object signing"
     return None
 
 

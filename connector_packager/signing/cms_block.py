@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from connector_packager.signing.algorithm_policy import JAR_MINIMUM_BITS, digest_problem, key_problem
 from connector_packager.signing.signers import Signer
 
 _SIGNATURE_ALGORITHMS = {"RSA": "sha256_rsa", "EC": "sha256_ecdsa"}
@@ -87,6 +88,12 @@ def signature_block(signer: Signer, attributes: cms.CMSAttributes, signature: by
     return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
 
 
+#: Cap on the certificates one signature block carries (a .taco's carries its chain: two or three).
+MAX_CERTIFICATES = 50
+#: Signed attributes Java allows once, with one value (``PKCS9Attribute``'s single-valued ones).
+_SINGLE_VALUED = ("content_type", "message_digest", "signing_time", "cms_algorithm_protection")
+
+
 def load_signed_data(data: bytes, what: str) -> cms.SignedData:
     """Parse a DER ContentInfo that must hold SignedData."""
     try:
@@ -105,8 +112,11 @@ def load_signed_data(data: bytes, what: str) -> cms.SignedData:
 
 def certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
     """The X.509 certificates the structure carries (other certificate kinds are skipped)."""
+    choices = signed_data["certificates"] or []
+    if len(choices) > MAX_CERTIFICATES:
+        raise SignatureProblem(f"it carries {len(choices)} certificates, more than {MAX_CERTIFICATES}")
     found = []
-    for choice in signed_data["certificates"] or []:
+    for choice in choices:
         if choice.name == "certificate":
             try:
                 found.append(x509.load_der_x509_certificate(choice.chosen.dump()))
@@ -116,15 +126,17 @@ def certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
 
 
 def signer_certificate(signer_info: cms.SignerInfo, pool: list[x509.Certificate]) -> x509.Certificate:
-    """The certificate the SignerInfo names (by issuer and serial number, or by subject key identifier)."""
+    """The certificate the SignerInfo names by issuer and serial number.
+
+    A signer named by subject key identifier is refused: the JDK reads only issuer and serial number (CMS version 1
+    SignerInfos), so Java cannot verify such a signature."""
     sid = signer_info["sid"]
+    if sid.name != "issuer_and_serial_number":
+        raise SignatureProblem("the signer is identified by subject key identifier, which Java cannot read (it "
+                               "reads issuer and serial number only)")
     for cert in pool:
         asn1_cert = to_asn1(cert)
-        if sid.name == "issuer_and_serial_number":
-            if (asn1_cert.serial_number == sid.chosen["serial_number"].native
-                    and asn1_cert.issuer == sid.chosen["issuer"]):
-                return cert
-        elif asn1_cert.key_identifier == sid.chosen.native:
+        if asn1_cert.serial_number == sid.chosen["serial_number"].native and asn1_cert.issuer == sid.chosen["issuer"]:
             return cert
     raise SignatureProblem("the signature block does not carry the signer's certificate")
 
@@ -136,18 +148,67 @@ def hash_name(signer_info: cms.SignerInfo) -> str:
     return name
 
 
-def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.Certificate) -> None:
-    """Check that ``cert``'s key signed ``content`` as ``signer_info`` describes; raise SignatureProblem if not."""
+def _algorithm_id(algorithm: core.Sequence) -> tuple[str, bytes | None]:
+    """An algorithm identifier as Java compares them: the OID, and the parameters unless absent or NULL."""
+    parameters = algorithm["parameters"]
+    encoded = None if isinstance(parameters, core.Void | core.Null) or parameters.native is None else \
+        parameters.dump()
+    return algorithm["algorithm"].dotted, encoded
+
+
+def _signed_attribute_values(attributes: cms.CMSAttributes) -> dict[str, list[object]]:
+    """The signed attributes by type, each given once; single-valued ones with one value (as Java reads them)."""
+    values: dict[str, list[object]] = {}
+    for attribute in attributes:
+        kind = str(attribute["type"].native)
+        if kind in values:
+            raise SignatureProblem(f"the signed attribute {kind} is given twice")
+        values[kind] = list(attribute["values"])
+        if kind in _SINGLE_VALUED and len(values[kind]) != 1:
+            raise SignatureProblem(f"the signed attribute {kind} has {len(values[kind])} values, not one")
+    return values
+
+
+def _check_algorithm_protection(signer_info: cms.SignerInfo, protection: cms.CMSAlgorithmProtection) -> None:
+    """The CMSAlgorithmProtection attribute (RFC 6211) must name the algorithms the SignerInfo uses."""
+    if _algorithm_id(protection["digest_algorithm"]) != _algorithm_id(signer_info["digest_algorithm"]):
+        raise SignatureProblem(f"the CMSAlgorithmProtection attribute names the digest "
+                               f"{protection['digest_algorithm']['algorithm'].native}, but the signature uses "
+                               f"{signer_info['digest_algorithm']['algorithm'].native}")
+    named = protection["signature_algorithm"]
+    if isinstance(named, core.Void) or _algorithm_id(named) != _algorithm_id(signer_info["signature_algorithm"]):
+        raise SignatureProblem("the CMSAlgorithmProtection attribute names another signature algorithm than the "
+                               f"one used ({signer_info['signature_algorithm']['algorithm'].native})")
+
+
+def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.Certificate, content_type: str,
+                       when: dt.datetime) -> None:
+    """Check that ``cert``'s key signed ``content`` as ``signer_info`` describes, with algorithms Java allows for a
+    signature dated ``when``; raise SignatureProblem if not.
+
+    As the JDK's ``SignerInfo.verify``: the signed attributes must carry the content type ``content_type`` (the
+    type of the signed content) and its digest, and a CMSAlgorithmProtection attribute, if any, must agree with
+    the algorithms used."""
     digest = hash_name(signer_info)
+    problem = digest_problem(digest, when)
+    if problem:
+        raise SignatureProblem(f"its digest algorithm: {problem}")
     attributes = signer_info["signed_attrs"]
     if isinstance(attributes, core.Void) or not len(attributes):
         signed = content
     else:
-        digests = [a["values"][0].native for a in attributes if a["type"].native == "message_digest"]
+        values = _signed_attribute_values(attributes)
+        kinds = [getattr(v, "native", None) for v in values.get("content_type", [])]
+        if kinds != [content_type]:
+            raise SignatureProblem(f"the signed content type is {kinds[0] if kinds else 'missing'}, not "
+                                   f"{content_type}")
+        digests = [getattr(v, "native", None) for v in values.get("message_digest", [])]
         if len(digests) != 1:
-            raise SignatureProblem("the signed attributes carry no single message digest")
+            raise SignatureProblem("the signed attributes carry no message digest")
         if digests[0] != hashlib.new(digest, content).digest():
             raise SignatureProblem("the signed content does not match the digest in the signature")
+        for protection in values.get("cms_algorithm_protection", []):
+            _check_algorithm_protection(signer_info, protection)
         signed = _set_encoding(attributes)
     algorithm = signer_info["signature_algorithm"]
     try:
@@ -158,7 +219,13 @@ def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.C
         hash_algorithm = _HASHES.get(algorithm.hash_algo, _HASHES[digest])()
     except ValueError:  # plain rsaEncryption / ecPublicKey names no hash: the digest algorithm applies
         hash_algorithm = _HASHES[digest]()
+    problem = digest_problem(hash_algorithm.name, when)
+    if problem:
+        raise SignatureProblem(f"its signature algorithm {algorithm['algorithm'].native}: {problem}")
     key = cert.public_key()
+    problem = key_problem(key, JAR_MINIMUM_BITS, "jdk.jar.disabledAlgorithms")
+    if problem:
+        raise SignatureProblem(f"the signer's key: {problem}")
     signature = signer_info["signature"].native
     try:
         if kind == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):

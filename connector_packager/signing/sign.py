@@ -12,7 +12,19 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from connector_packager import __version__
 from connector_packager.errors import PackagerError
 from connector_packager.jar_manifest import main_section
-from connector_packager.signing.certificates import describe, is_self_signed, usage_problem, validity_problem
+from connector_packager.signing.algorithm_policy import (
+    JAR_MINIMUM_BITS,
+    certificate_key_problem,
+    key_problem,
+    signature_hash_problem,
+)
+from connector_packager.signing.certificates import (
+    describe,
+    is_self_signed,
+    netscape_type_problem,
+    usage_problem,
+    validity_problem,
+)
 from connector_packager.signing.cms_block import (
     SignatureProblem,
     load_signed_data,
@@ -51,9 +63,17 @@ def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
     expired = validity_problem(leaf, when)
     if expired:
         problems.append(f"the signer certificate {expired}")
-    usage = usage_problem(leaf, ExtendedKeyUsageOID.CODE_SIGNING)
+    usage = usage_problem(leaf, ExtendedKeyUsageOID.CODE_SIGNING) or netscape_type_problem(leaf)
     if usage:
         problems.append(f"the signer certificate {describe(leaf)}: {usage}")
+    key = key_problem(leaf.public_key(), JAR_MINIMUM_BITS, "jdk.jar.disabledAlgorithms")
+    if key:
+        problems.append(f"the signer certificate {describe(leaf)} has {key}")
+    for cert in signer.chain:
+        algorithm = (signature_hash_problem(cert, when) if not is_self_signed(cert) else None) or \
+            certificate_key_problem(cert)
+        if algorithm:
+            problems.append(f"the certificate {describe(cert)} uses an algorithm Java refuses: {algorithm}")
     return problems
 
 
@@ -103,7 +123,7 @@ def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, ch
     attributes, signature = sign_content(sf, signer, when)
     try:
         unstamped = load_signed_data(signature_block(signer, attributes, signature, None), "the signature block")
-        verify_signer_info(unstamped["signer_infos"][0], sf, signer.chain[0])
+        verify_signer_info(unstamped["signer_infos"][0], sf, signer.chain[0], "data", when)
     except SignatureProblem:
         raise PackagerError(f"the certificate {describe(signer.chain[0])} does not belong to the signing key",
                             hint="the certificate chain must start with the key's own certificate") from None

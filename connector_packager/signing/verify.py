@@ -14,8 +14,9 @@ from asn1crypto import cms, core
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from connector_packager.signing.certificates import describe, earliest_expiry, usage_problem
-from connector_packager.signing.chain import Chain, build_chain
+from connector_packager.signing.algorithm_policy import digest_problem, legacy_warning
+from connector_packager.signing.certificates import describe, earliest_expiry, netscape_type_problem, usage_problem
+from connector_packager.signing.chain import Chain, validate_chain
 from connector_packager.signing.cms_block import (
     SignatureProblem,
     certificates,
@@ -25,12 +26,15 @@ from connector_packager.signing.cms_block import (
 )
 from connector_packager.signing.jar_signature import (
     HASHLIB_NAMES,
-    WEAK_DIGESTS,
+    MAX_SIGNATURE_FILE_BYTES,
     ManifestSyntaxError,
     Section,
     b64digest,
     is_signature_block,
+    is_signature_file,
     is_signature_related,
+    merged,
+    named_sections,
     parse_sections,
 )
 from connector_packager.signing.timestamp import Timestamp, check_token
@@ -84,23 +88,26 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
     if duplicates:
         result.problems.append(f"the archive has duplicate entries: {', '.join(duplicates)}")
     signed_names = [n for n in names if not n.endswith("/") and not is_signature_related(n)]
-    result.entries = len(signed_names)
-    blocks = {PurePosixPath(n).stem.upper(): n for n in names if is_signature_block(n)}
-    sf_files = {PurePosixPath(n).stem.upper(): n for n in names
-                if is_signature_related(n) and n.upper().endswith(".SF")}
+    blocks = _by_signature_name([n for n in names if is_signature_block(n)], "block", result)
+    sf_files = _by_signature_name([n for n in names if is_signature_file(n)], ".SF file", result)
     if JAR_MANIFEST not in contents or not blocks:
         result.problems.append("the .taco is not signed")
         return result
+    result.entries = len(signed_names)
+    for name in names:
+        if is_signature_related(name) and _meta_name(name).startswith("SIG-"):
+            result.warnings.append(f"{name} is not checked: Java treats META-INF/SIG-* files as signature files "
+                                   "and ignores those it does not know")
     try:
         manifest_bytes = contents[JAR_MANIFEST]
-        manifest = parse_sections(manifest_bytes)
+        manifest = named_sections_of(parse_sections(manifest_bytes))
     except ManifestSyntaxError as exc:
         result.problems.append(f"{JAR_MANIFEST} cannot be read: {exc}")
         return result
     for name in sorted(set(sf_files) ^ set(blocks)):
         result.problems.append(f"the signature {name} lacks its {'.SF file' if name in blocks else 'block'}")
-    _check_entry_digests(manifest, signed_names, contents, result)
     covered: set[str] = set()
+    dates: list[dt.datetime] = []
     for name in sorted(set(sf_files) & set(blocks)):
         report = SignerReport(name)
         result.signers.append(report)
@@ -109,48 +116,84 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
                                      manifest, anchors, result)
         except (ValueError, TypeError, KeyError, IndexError) as exc:  # asn1crypto's errors on malformed parts
             result.problems.append(f"the signature block of {name} cannot be read: {exc}")
+        dates.append(report.timestamp.time if report.timestamp else result.at)
+    result.problems[:0] = _entry_digest_problems(manifest, signed_names, contents, min(dates, default=result.at))
     for entry in signed_names:
-        if entry not in covered and any(s.name == entry for s in manifest[1:]):
+        if entry not in covered and entry in manifest.sections:
             result.problems.append(f"the entry {entry} is not covered by any signature file")
     return result
 
 
-def _check_entry_digests(manifest: list[Section], entries: list[str], contents: dict[str, bytes],
-                         result: Verification) -> None:
-    sections = {s.name: s for s in manifest[1:] if s.name is not None}
+def _by_signature_name(files: list[str], kind: str, result: Verification) -> dict[str, str]:
+    """Signature files by their signature's name (upper case, as Java matches them); a name with two files of one
+    kind is a problem, since Java checks each and we would check one."""
+    found: dict[str, str] = {}
+    for name in files:
+        key = PurePosixPath(name).stem.upper()
+        if key in found:
+            result.problems.append(f"the signature {key} has more than one {kind} ({found[key]}, {name})")
+        found[key] = name
+    return found
+
+
+def _meta_name(name: str) -> str:
+    return name.upper().removeprefix("META-INF/")
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    """The manifest: its main section, and its other sections by name (a name's repeated sections merged)."""
+
+    main: Section
+    sections: dict[str, Section]
+
+
+def named_sections_of(sections: list[Section]) -> _Manifest:
+    return _Manifest(sections[0], {name: merged(group) for name, group in named_sections(sections).items()})
+
+
+def _entry_digest_problems(manifest: _Manifest, entries: list[str], contents: dict[str, bytes],
+                           when: dt.datetime) -> list[str]:
+    problems = []
     for entry in entries:
-        section = sections.get(entry)
+        section = manifest.sections.get(entry)
         digests = section.digests() if section else {}
         if not digests:
-            result.problems.append(f"the entry {entry} is not signed (added after signing?)")
+            problems.append(f"the entry {entry} is not signed (added after signing?)")
             continue
-        problem = _digest_problem(digests, contents[entry])
+        problem = _digest_problem(digests, contents[entry], when)
         if problem:
-            result.problems.append(f"the entry {entry} was changed after signing ({problem})")
+            problems.append(f"the entry {entry} was changed after signing ({problem})")
     present = set(entries)
-    for name, section in sections.items():
+    for name, section in manifest.sections.items():
         if name not in present and section.digests():
-            result.problems.append(f"the manifest signs {name}, which the archive does not hold (removed after "
-                                   "signing?)")
+            problems.append(f"the manifest signs {name}, which the archive does not hold (removed after signing?)")
+    return problems
 
 
-def _digest_problem(digests: dict[str, str], data: bytes) -> str | None:
+def _digest_problem(digests: dict[str, str], data: bytes, when: dt.datetime) -> str | None:
+    """Why the digests do not vouch for ``data``: as the JDK, digests it does not know are skipped, digests it
+    disables do not count, and every other one must match."""
     usable = {alg: value for alg, value in digests.items() if alg in HASHLIB_NAMES}
     if not usable:
         return f"no digest algorithm it knows among {', '.join(digests)}"
-    strong = {alg: value for alg, value in usable.items() if alg not in WEAK_DIGESTS}
-    if not strong:
-        return f"only the weak digest {', '.join(usable)}, which is not accepted"
-    for algorithm, value in strong.items():
+    allowed = {alg: value for alg, value in usable.items() if digest_problem(alg, when) is None}
+    if not allowed:
+        return "; ".join(filter(None, (digest_problem(alg, when) for alg in usable)))
+    for algorithm, value in allowed.items():
         if b64digest(data, algorithm) != value:
             return f"its {algorithm} digest does not match"
     return None
 
 
-def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes: bytes, manifest: list[Section],
+def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes: bytes, manifest: _Manifest,
                   anchors: list[x509.Certificate], result: Verification) -> set[str]:
     """Check one signature; return the entries its .SF file signs."""
     problems = result.problems
+    if len(block) > MAX_SIGNATURE_FILE_BYTES:
+        problems.append(f"the signature block of {report.name} is {len(block)} bytes, more than Java reads "
+                        f"({MAX_SIGNATURE_FILE_BYTES})")
+        return set()
     try:
         signed_data = load_signed_data(block, f"the signature block of {report.name}")
         infos = signed_data["signer_infos"]
@@ -159,28 +202,38 @@ def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes:
         signer_info = infos[0]
         pool = certificates(signed_data)
         leaf = signer_certificate(signer_info, pool)
-        verify_signer_info(signer_info, sf, leaf)
     except SignatureProblem as exc:
         problems.append(f"the signature file {report.name}.SF does not verify: {exc}")
         return set()
-    signed = _check_signature_file(report.name, sf, manifest_bytes, manifest, problems)
     stamp, stamped = _timestamp(report, signer_info, problems)
     when = stamp.time if stamp else result.at
-    usage = usage_problem(leaf, ExtendedKeyUsageOID.CODE_SIGNING)
+    try:
+        verify_signer_info(signer_info, sf, leaf, "data", when)
+    except SignatureProblem as exc:
+        problems.append(f"the signature file {report.name}.SF does not verify: {exc}")
+        return set()
+    signed = _check_signature_file(report.name, sf, manifest_bytes, manifest, when, problems)
+    if stamp is not None and result.at < stamp.time:
+        problems.append(f"the signature of {report.name} was timestamped on {stamp.time:%Y-%m-%d %H:%M} UTC, after "
+                        f"{result.at:%Y-%m-%d %H:%M} UTC: it did not exist yet at the time asked about")
+    usage = usage_problem(leaf, ExtendedKeyUsageOID.CODE_SIGNING) or netscape_type_problem(leaf)
     if usage:
         problems.append(f"Bad key usage: the signer certificate {describe(leaf)}: {usage}")
-    report.chain = build_chain(leaf, pool, anchors, when)
+    report.chain = validate_chain(leaf, pool, anchors, when)
     if report.chain.problem:
         problems.append(f"the signer's certificate chain is not validated: {report.chain.problem}")
+    _legacy_warnings(report.name, report.chain.certs, result)
     if stamp is None:
         if not stamped:
             problems.append("the signature has no timestamp; Tableau refuses connectors signed without one")
         report.valid_until = earliest_expiry(report.chain.certs)
     else:
-        report.timestamp_chain = build_chain(stamp.tsa, stamp.certificates, anchors, stamp.time)
+        report.timestamp_chain = validate_chain(stamp.tsa, stamp.certificates, anchors, stamp.time,
+                                                "the timestamp authority's certificate")
         if report.timestamp_chain.problem:
             problems.append(f"the timestamp authority's certificate chain is not validated: "
                             f"{report.timestamp_chain.problem}")
+        _legacy_warnings(report.name, report.timestamp_chain.certs, result)
         authority = report.timestamp_chain.certs
         report.valid_until = earliest_expiry(authority[:-1] if len(authority) > 1 else authority)
         if result.at > report.valid_until:
@@ -193,22 +246,37 @@ def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes:
     return signed
 
 
+def _legacy_warnings(name: str, chain: list[x509.Certificate], result: Verification) -> None:
+    for cert in chain:
+        algorithm = cert.signature_hash_algorithm
+        warning = legacy_warning(algorithm.name if algorithm else None, None) if cert is not chain[-1] else None
+        warning = warning or legacy_warning(None, cert.public_key())
+        if warning and f"{describe(cert)}: {warning}" not in result.warnings:
+            result.warnings.append(f"{describe(cert)}: {warning}")
+
+
 def _timestamp(report: SignerReport, signer_info: cms.SignerInfo,
                problems: list[str]) -> tuple[Timestamp | None, bool]:
-    """The checked timestamp (None if absent or bad), and whether there was a token at all."""
+    """The checked timestamp (None if absent or bad), and whether there was a token at all.
+
+    As the JDK reads unsigned attributes, the timestamp attribute may appear once, with one value."""
     unsigned = signer_info["unsigned_attrs"]
-    tokens = [a["values"][0] for a in ([] if isinstance(unsigned, core.Void) else unsigned)
-              if a["type"].native == "signature_time_stamp_token"]
-    if not tokens:
+    attributes = [a for a in ([] if isinstance(unsigned, core.Void) else unsigned)
+                  if a["type"].native == "signature_time_stamp_token"]
+    if not attributes:
         return None, False
+    if len(attributes) > 1 or len(attributes[0]["values"]) != 1:
+        count = len(attributes) if len(attributes) > 1 else len(attributes[0]["values"])
+        problems.append(f"the signature of {report.name} carries {count} timestamps where Java reads exactly one")
+        return None, True
     try:
-        report.timestamp = check_token(tokens[0], signer_info["signature"].native)
+        report.timestamp = check_token(attributes[0]["values"][0], signer_info["signature"].native)
     except SignatureProblem as exc:
         problems.append(f"the timestamp of {report.name} is not valid: {exc}")
     return report.timestamp, True
 
 
-def _check_signature_file(name: str, sf: bytes, manifest_bytes: bytes, manifest: list[Section],
+def _check_signature_file(name: str, sf: bytes, manifest_bytes: bytes, manifest: _Manifest, when: dt.datetime,
                           problems: list[str]) -> set[str]:
     """Check the .SF file against the manifest as the JDK does; return the entry names it signs."""
     try:
@@ -216,22 +284,23 @@ def _check_signature_file(name: str, sf: bytes, manifest_bytes: bytes, manifest:
     except ManifestSyntaxError as exc:
         problems.append(f"the signature file {name}.SF cannot be read: {exc}")
         return set()
-    listed = {s.name for s in sections[1:] if s.name is not None}
+    version = sections[0].get("Signature-Version")
+    if version is None or version.lower() != "1.0":
+        problems.append(f"the signature file {name}.SF does not say Signature-Version: 1.0, so Java ignores it")
+        return set()
+    listed = named_sections(sections)
     whole = sections[0].digests("-Digest-Manifest")
-    if whole and _digest_problem(whole, manifest_bytes) is None:
-        return listed
+    if whole and _digest_problem(whole, manifest_bytes, when) is None:
+        return set(listed)
     main = sections[0].digests("-Digest-Manifest-Main-Attributes")
-    if main and _digest_problem(main, manifest[0].raw) is not None:
+    if main and _digest_problem(main, manifest.main.raw, when) is not None:
         problems.append(f"the manifest's main section was changed after {name} signed it")
-    by_name = {s.name: s for s in manifest[1:]}
     signed = set()
-    for section in sections[1:]:
-        if section.name is None:
-            continue
-        entry = by_name.get(section.name)
-        problem = _digest_problem(section.digests(), entry.raw) if entry is not None else "it is gone"
+    for entry_name, group in listed.items():
+        entry = manifest.sections.get(entry_name)
+        problem = _digest_problem(merged(group).digests(), entry.raw, when) if entry is not None else "it is gone"
         if problem:
-            problems.append(f"the manifest section for {section.name} does not match {name}.SF ({problem})")
+            problems.append(f"the manifest section for {entry_name} does not match {name}.SF ({problem})")
         else:
-            signed.add(section.name)
+            signed.add(entry_name)
     return signed

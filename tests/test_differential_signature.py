@@ -1,0 +1,366 @@
+"""Crafted signatures against ``jarsigner -verify -strict`` (JDK 17) and our ``verify``.
+
+For every case: ``verify`` runs bounded (2 s of CPU, 200 MB, no traceback) and gives the verdict the case
+expects; where a JDK is present, ``verify`` never says Tableau will load what jarsigner refuses, and where we
+refuse what jarsigner accepts, the case is one of the deliberate stricter refusals in :data:`STRICTER` (the
+README's signing section has the same table).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from tests.conftest import REPO, SAMPLES
+from tests.crafting import (
+    Signature,
+    certificate,
+    entries_of,
+    manifest_for,
+    one_token,
+    raw_sections,
+    rsa_key,
+    sf_for,
+    signature_block,
+    signed_taco,
+    timestamp_token,
+    with_signer,
+)
+from tests.differential import assert_never_looser
+from tests.pki import Identity, Pki
+from tests.tsa_server import LoopbackTsa
+
+#: Where we refuse although jarsigner -verify -strict accepts, on purpose: case id -> reason.
+STRICTER = {
+    "orphan-signature-file": "a .SF file without its block is a broken signature; Java ignores it",
+    "orphan-signature-block": "a signature block without its .SF file is a broken signature; Java ignores it",
+    "second-block-of-garbage": "two blocks for one signature: Java skips a block it cannot parse; we refuse the "
+                               "ambiguity rather than pick one",
+    "manifest-unterminated-last-line": "Java silently drops a last line without a line end; we refuse rather than "
+                                       "read the file differently",
+    "manifest-511-byte-line": "Java's 512-byte buffer splits a 511-byte line ending in CRLF into a line and an "
+                              "empty line; we refuse rather than read it differently",
+    "manifest-over-line-cap": "more than 100,000 lines in a manifest or .SF file (a .taco needs a few per file); "
+                              "the cap bounds the work per line",
+    "too-many-certificates": "more than 50 certificates in one signature block (a .taco carries its chain); the cap "
+                             "bounds the path search",
+}
+
+
+@dataclass
+class Kit:
+    """What every case starts from: the test PKI, the authority, the sample's entries, a good signature."""
+
+    pki: Pki
+    tsa: LoopbackTsa
+    sha1_tsa: LoopbackTsa
+    entries: list[tuple[str, bytes]]
+    folder: Path
+
+    @property
+    def good(self) -> Signature:
+        return Signature(self.pki.codesign, [self.pki.codesign.cert, self.pki.intermediate.cert, self.pki.root.cert],
+                         tokens=one_token(self.tsa))
+
+    def signer(self, leaf: Identity, *chain: x509.Certificate) -> Signature:
+        return with_signer(self.good, leaf, *(chain or (self.pki.intermediate.cert, self.pki.root.cert)))
+
+
+@pytest.fixture(scope="module")
+def kit(pki: Pki, tsa: LoopbackTsa, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
+    from connector_packager.packaging import package
+    from connector_packager.validation import check_connector
+
+    folder = tmp_path_factory.mktemp("crafted")
+    taco = package(check_connector(SAMPLES / "acme_odbc"), folder / "unsigned")
+    sha1_tsa = LoopbackTsa(pki, folder / "sha1-tsa", signer_digest="sha1").start()
+    yield Kit(pki, tsa, sha1_tsa, entries_of(taco.read_bytes()), folder)
+    sha1_tsa.stop()
+
+
+Build = Callable[[Kit, Path], Path]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    build: Build
+    #: "load", or a fragment of our refusal
+    ours: str
+
+
+def _manifest_with(kit: Kit, main_extra: bytes = b"", sections_extra: bytes = b"", tail: bytes = b"") -> bytes:
+    main = b"Manifest-Version: 1.0\r\n" + main_extra + b"Created-By: crafting\r\n\r\n"
+    return manifest_for(kit.entries, main=main) + sections_extra + tail
+
+
+def _signed(kit: Kit, path: Path, manifest: bytes, *, whole: bool = True,
+            signature: Signature | None = None) -> Path:
+    return signed_taco(path, kit.entries, signature or kit.good, manifest=manifest, sf=sf_for(manifest, whole=whole))
+
+
+def _repeated(kit: Kit, path: Path, last_good: bool) -> Path:
+    good = manifest_for(kit.entries[:1])
+    bad = manifest_for([(kit.entries[0][0], b"other content")])
+    first, second = (bad, good) if last_good else (good, bad)
+    manifest = _manifest_with(kit) + raw_sections(first)[1] + raw_sections(second)[1]
+    return _signed(kit, path, manifest)
+
+
+def _sf_digests_last_section_only(kit: Kit, path: Path) -> Path:
+    one = raw_sections(manifest_for(kit.entries[:1]))[1]
+    manifest = _manifest_with(kit) + one + one
+    sf = sf_for(manifest, whole=False)
+    # digest only the last of the two sections, as a reader that keeps the last section would
+    section_digest = sf_for(b"M: 1\r\n\r\n" + one, whole=False).split(b"\r\n\r\n")[1]
+    sf_lines = sf.split(b"\r\n\r\n")
+    sf_lines = [section_digest if s.startswith(f"Name: {kit.entries[0][0]}\r\n".encode()) else s for s in sf_lines]
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=b"\r\n\r\n".join(sf_lines))
+
+
+def _oversize_sf(kit: Kit, path: Path) -> Path:
+    manifest = _manifest_with(kit)
+    sf = sf_for(manifest)
+    head, rest = sf.split(b"\r\n", 1)
+    pad = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 480) for i in range(16_000_000 // 490 + 10))
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=head + b"\r\n" + pad + rest)
+
+
+def _oversize_manifest(kit: Kit, path: Path) -> Path:
+    pad = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 480) for i in range(16_000_000 // 490 + 10))
+    return _signed(kit, path, _manifest_with(kit, pad))
+
+
+def _ec_signer(kit: Kit, path: Path) -> Path:
+    leaf = certificate("EC P-192 Signer", kit.pki.intermediate, ec.generate_private_key(ec.SECP192R1()))
+    return signed_taco(path, kit.entries, kit.signer(leaf))
+
+
+def _block_certs(kit: Kit, path: Path, extra: list[x509.Certificate]) -> Path:
+    good = kit.good
+    return signed_taco(path, kit.entries, replace(good, certs=[*good.certs, *extra]))
+
+
+def _fake_issuers(kit: Kit, count: int, huge_exponent: bool) -> list[x509.Certificate]:
+    """Certificates named as the intermediate, with its key identifier, that did not sign anything."""
+    intermediate = kit.pki.intermediate.cert
+    ski = intermediate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    key = rsa.generate_private_key(65537, 2048)
+    modulus = key.public_key().public_numbers().n
+    fakes = []
+    for _ in range(count):
+        exponent = (secrets.randbits(2000) | 1 | (1 << 1999)) if huge_exponent else 65537
+        public = rsa.RSAPublicNumbers(exponent, modulus).public_key()
+        fake = certificate("Test Intermediate CA", None, key, public_key=public, ca=True, subject_key_id=ski)
+        fakes.append(fake.cert)
+    return fakes
+
+
+def _many_certificates(kit: Kit, count: int) -> list[x509.Certificate]:
+    key = rsa.generate_private_key(65537, 2048)
+    return [certificate(f"Filler {i}", None, key, ca=True).cert for i in range(count)]
+
+
+def _unknown_critical(kit: Kit, path: Path) -> Path:
+    leaf = certificate("Unknown Extension Signer", kit.pki.intermediate, extensions=[
+        (x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.7"), b"\x05\x00"), True)])
+    return signed_taco(path, kit.entries, kit.signer(leaf))
+
+
+def _netscape_server_only(kit: Kit, path: Path) -> Path:
+    ssl_server_only = b"\x03\x02\x06\x40"  # BIT STRING: bit 1 (SSL server) only, no object signing
+    leaf = certificate("Netscape Server Signer", kit.pki.intermediate, extensions=[
+        (x509.UnrecognizedExtension(x509.ObjectIdentifier("2.16.840.1.113730.1.1"), ssl_server_only), False)])
+    return signed_taco(path, kit.entries, kit.signer(leaf))
+
+
+def _name_constraints(kit: Kit, path: Path) -> Path:
+    permitted = x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Permitted Org")]))
+    constrained = certificate("Constrained CA", kit.pki.intermediate, ca=True, organization="Permitted Org",
+                              extensions=[(x509.NameConstraints([permitted], None), True)])
+    leaf = certificate("Victim Corp Code Signing", constrained, organization="Victim Corp")
+    return signed_taco(path, kit.entries, kit.signer(leaf, constrained.cert, kit.pki.intermediate.cert,
+                                                     kit.pki.root.cert))
+
+
+def _path_length(kit: Kit, path: Path) -> Path:
+    limited = certificate("Limited CA", kit.pki.intermediate, ca=True, path_length=0)
+    below = certificate("CA Below The Limit", limited, ca=True)
+    leaf = certificate("Too Deep Signer", below)
+    return signed_taco(path, kit.entries, kit.signer(leaf, below.cert, limited.cert, kit.pki.intermediate.cert,
+                                                     kit.pki.root.cert))
+
+
+def _policy_required(kit: Kit, path: Path) -> Path:
+    strict = certificate("Policy Requiring CA", kit.pki.intermediate, ca=True, extensions=[
+        (x509.PolicyConstraints(require_explicit_policy=0, inhibit_policy_mapping=None), True)])
+    leaf = certificate("Policy-less Signer", strict)
+    return signed_taco(path, kit.entries, kit.signer(leaf, strict.cert, kit.pki.intermediate.cert,
+                                                     kit.pki.root.cert))
+
+
+def _small_key(bits: int) -> Build:
+    def build(kit: Kit, path: Path) -> Path:
+        leaf = certificate(f"RSA {bits} Signer", kit.pki.intermediate, rsa_key(bits, kit.folder))
+        return signed_taco(path, kit.entries, kit.signer(leaf))
+    return build
+
+
+def _tokens(count: int, values: int) -> Build:
+    def build(kit: Kit, path: Path) -> Path:
+        def tokens(value: bytes) -> list[list[object]]:
+            token = timestamp_token(kit.tsa, value)
+            return [[token] * values for _ in range(count)]
+        return signed_taco(path, kit.entries, replace(kit.good, tokens=tokens))  # type: ignore[arg-type]
+    return build
+
+
+def _sha1_timestamp(kit: Kit, path: Path) -> Path:
+    return signed_taco(path, kit.entries, replace(kit.good, tokens=one_token(kit.sha1_tsa)))
+
+
+def _sha1_block(kit: Kit, path: Path) -> Path:
+    manifest = manifest_for(kit.entries)
+    return signed_taco(path, kit.entries, replace(kit.good, hash_name="sha1"), manifest=manifest,
+                       sf=sf_for(manifest))
+
+
+def _sha1_digests(kit: Kit, path: Path) -> Path:
+    manifest = manifest_for(kit.entries, "sha1")
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=sf_for(manifest, "sha1"))
+
+
+def _sha1_certificate(kit: Kit, path: Path) -> Path:
+    leaf = certificate("SHA-1 Certified Signer", kit.pki.intermediate, hash_name="sha1")
+    return signed_taco(path, kit.entries, kit.signer(leaf))
+
+
+def _rider(name: str) -> Build:
+    return lambda kit, path: signed_taco(path, kit.entries, kit.good, extra=[(name, b"riding along")])
+
+
+def _orphan_block(kit: Kit, path: Path) -> Path:
+    manifest = manifest_for(kit.entries)
+    sf = sf_for(manifest)
+    block = signature_block(kit.good, sf)
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=sf, extra=[("META-INF/OTHER.RSA", block)])
+
+
+def _no_signature_version(kit: Kit, path: Path) -> Path:
+    manifest = manifest_for(kit.entries)
+    sf = sf_for(manifest).replace(b"Signature-Version: 1.0\r\n", b"")
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=sf)
+
+
+def _many_sections(count: int) -> Build:
+    def build(kit: Kit, path: Path) -> Path:
+        entries = [*kit.entries, *((f"data/f{i}.txt", b"%d" % i) for i in range(count))]
+        return signed_taco(path, entries, kit.good)
+    return build
+
+
+CASES = [
+    Case("good", lambda kit, path: signed_taco(path, kit.entries, kit.good), "load"),
+    # which META-INF names are signature files
+    Case("sig-rider-long-extension", _rider("META-INF/SIG-X.ABCD"), "the entry META-INF/SIG-X.ABCD is not signed"),
+    Case("sig-rider-in-sub-folder", _rider("META-INF/sub/SIG-X.SF"), "the entry META-INF/sub/SIG-X.SF is not signed"),
+    Case("sig-rider-punctuated-extension", _rider("META-INF/SIG-X.A-B"), "the entry META-INF/SIG-X.A-B is not "
+                                                                         "signed"),
+    Case("sig-file-known-extension", _rider("META-INF/SIG-X.ABC"), "load"),
+    Case("orphan-signature-file", _rider("META-INF/OTHER.SF"), "the signature OTHER lacks its block"),
+    Case("orphan-signature-block", _orphan_block, "the signature OTHER lacks its .SF file"),
+    Case("second-block-of-garbage", _rider("META-INF/AUTHOR.EC"), "the signature AUTHOR has more than one block"),
+    # repeated manifest sections
+    Case("repeated-section-last-good", lambda kit, path: _repeated(kit, path, True), "load"),
+    Case("repeated-section-last-bad", lambda kit, path: _repeated(kit, path, False), "was changed after signing"),
+    Case("repeated-section-sf-digests-one", _sf_digests_last_section_only, "does not match AUTHOR.SF"),
+    # manifest syntax
+    Case("manifest-bad-header-name", lambda kit, path: _signed(kit, path, _manifest_with(kit, b"Bad Name: x\r\n")),
+         "MANIFEST.MF cannot be read"),
+    Case("manifest-section-without-name", lambda kit, path: _signed(
+        kit, path, _manifest_with(kit, sections_extra=b"X-Note: first\r\n\r\n")), "MANIFEST.MF cannot be read"),
+    Case("manifest-long-line", lambda kit, path: _signed(kit, path, _manifest_with(kit, b"X-Long: " + b"x" * 600
+                                                                                   + b"\r\n")),
+         "MANIFEST.MF cannot be read"),
+    Case("manifest-511-byte-line", lambda kit, path: _signed(kit, path, manifest_for(kit.entries, main=(
+        b"Manifest-Version: 1.0\r\nX-Long: " + b"x" * 503 + b"\r\n\r\n"))), "MANIFEST.MF cannot be read"),
+    Case("manifest-511-byte-line-mid-section", lambda kit, path: _signed(kit, path, _manifest_with(
+        kit, b"X-Long: " + b"x" * 503 + b"\r\n")), "MANIFEST.MF cannot be read"),
+    Case("manifest-misplaced-continuation", lambda kit, path: _signed(
+        kit, path, _manifest_with(kit, sections_extra=b" continued\r\n\r\n")), "MANIFEST.MF cannot be read"),
+    Case("manifest-unterminated-last-line", lambda kit, path: _signed(
+        kit, path, _manifest_with(kit, tail=b"Name: zz-note\r\nX-Note: 1")), "MANIFEST.MF cannot be read"),
+    Case("manifest-continued-60000-lines", lambda kit, path: _signed(
+        kit, path, _manifest_with(kit, b"X-Long: a" + b"\r\n b" * 60_000 + b"\r\n")), "load"),
+    Case("manifest-over-line-cap", lambda kit, path: _signed(
+        kit, path, _manifest_with(kit, b"".join(b"X-%d: 1\r\n" % i for i in range(110_000)))),
+         "MANIFEST.MF cannot be read"),
+    Case("many-sections-and-entries", _many_sections(8000), "load"),
+    Case("oversize-signature-file", _oversize_sf, "more than Java reads"),
+    Case("oversize-manifest", _oversize_manifest, "more than Java reads"),
+    Case("sf-without-signature-version", _no_signature_version, "does not say Signature-Version: 1.0"),
+    # the signature block
+    Case("no-content-type", lambda kit, path: signed_taco(path, kit.entries, replace(kit.good, content_type=None)),
+         "the signed content type is missing"),
+    Case("wrong-content-type", lambda kit, path: signed_taco(
+        path, kit.entries, replace(kit.good, content_type="tst_info")), "the signed content type is tst_info"),
+    Case("contradicting-algorithm-protection", lambda kit, path: signed_taco(
+        path, kit.entries, replace(kit.good, protection=("sha384", "sha384_rsa"))), "CMSAlgorithmProtection"),
+    Case("subject-key-identifier-signer", lambda kit, path: signed_taco(
+        path, kit.entries, replace(kit.good, by_key_identifier=True)), "subject key identifier"),
+    Case("two-timestamp-attributes", _tokens(2, 1), "carries 2 timestamps"),
+    Case("timestamp-with-two-values", _tokens(1, 2), "carries 2 timestamps"),
+    # algorithms
+    Case("sha1-signature-block", _sha1_block, "SHA-1 is a disabled algorithm"),
+    Case("sha1-manifest-digests", _sha1_digests, "SHA-1 is a disabled algorithm"),
+    Case("sha1-timestamp-token", _sha1_timestamp, "SHA-1 is a disabled algorithm"),
+    Case("sha1-signed-certificate", _sha1_certificate, "CN=SHA-1 Certified Signer: SHA-1 is a disabled algorithm"),
+    Case("rsa-512-signer", _small_key(512), "512-bit RSA key is a disabled algorithm"),
+    Case("rsa-1024-signer", _small_key(1024), "load"),
+    Case("ec-192-signer", _ec_signer, "192-bit EC key is a disabled algorithm"),
+    # certificate paths
+    Case("name-constraints-violated", _name_constraints, "the signer's certificate chain is not validated"),
+    Case("path-length-exceeded", _path_length, "the signer's certificate chain is not validated"),
+    Case("policy-required-but-absent", _policy_required, "the signer's certificate chain is not validated"),
+    Case("unknown-critical-extension", _unknown_critical, "the signer's certificate chain is not validated"),
+    Case("netscape-type-without-object-signing", _netscape_server_only, "Netscape certificate type"),
+    Case("missing-intermediate", lambda kit, path: signed_taco(path, kit.entries, kit.signer(
+        kit.pki.codesign, kit.pki.root.cert)), "CN=Test Intermediate CA, which issued"),
+    Case("fake-issuers-huge-exponents", lambda kit, path: _block_certs(kit, path, _fake_issuers(kit, 40, True)),
+         "load"),
+    Case("fake-issuers-same-key-id", lambda kit, path: _block_certs(kit, path, _fake_issuers(kit, 40, False)),
+         "load"),
+    Case("too-many-certificates", lambda kit, path: _block_certs(kit, path, _many_certificates(kit, 60)),
+         "more than 50"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_verify_is_never_looser_than_jarsigner(case: Case, kit: Kit, java_store: Path | None,
+                                               tmp_path: Path) -> None:
+    taco = case.build(kit, tmp_path / f"{case.id}.taco")
+    ours, java = assert_never_looser(taco, kit.pki.root_pem, java_store)
+    if case.ours == "load":
+        assert ours.says_load, ours.describe()
+    else:
+        assert ours.returncode == 1 and ours.last_line.startswith("Tableau will refuse"), ours.describe()
+        assert case.ours in ours.stdout, ours.describe()
+    if java is not None and java.accepts and not ours.says_load:
+        assert case.id in STRICTER, f"we refuse what jarsigner accepts, and {case.id} is not a documented " \
+                                    f"stricter refusal:\n{ours.describe()}\n--- jarsigner\n{java.output}"
+    if java is not None and case.id in STRICTER:  # the table lists only what jarsigner really accepts
+        assert java.accepts, f"{case.id} is listed as stricter, but jarsigner refuses it too:\n{java.output}"
+
+
+def test_every_stricter_refusal_is_a_case_and_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert set(STRICTER) <= {c.id for c in CASES}
+    for case_id in STRICTER:
+        assert f"`{case_id}`" in readme, f"the README's table of stricter refusals lacks {case_id}"
