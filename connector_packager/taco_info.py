@@ -6,7 +6,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from connector_packager.archive.entry_names import shown
+from connector_packager.archive.entry_names import quoted, shown
 from connector_packager.archive.zip_reader import read_archive
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import PackagerError
@@ -78,7 +78,7 @@ def _unpack(contents: dict[str, bytes], folder: Path, info: TacoInfo) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         except OSError as exc:
-            info.problems.append(f"entry {name!r} cannot be unpacked for checking: {exc.strerror or exc}")
+            info.problems.append(f"entry {quoted(name)} cannot be unpacked for checking: {exc.strerror or exc}")
 
 
 def _check_connector(folder: Path, info: TacoInfo) -> None:

@@ -16,10 +16,17 @@ _DRIVE = re.compile(r"[A-Za-z]:")
 def shown(text: str) -> str:
     """``text`` with every character that is not printable (control characters, line and paragraph separators,
     bidirectional overrides and other format characters) written as a ``\\x``/``\\u`` escape, so that what a name
-    holds can neither break a line nor reorder what is displayed around it."""
+    holds can neither break a line nor reorder what is displayed around it. Showing shown text changes nothing, so
+    messages that already show a name can be shown again as a whole. (Backslashes are left alone: the reader refuses
+    names that hold one.)"""
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def quoted(name: str) -> str:
+    """``name`` shown (:func:`shown`) between single quotes, as messages name entries."""
+    return f"'{shown(name)}'"
 
 
 def _escape(char: str) -> str:

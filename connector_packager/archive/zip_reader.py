@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from connector_packager.archive.entry_names import name_problem, shown
+from connector_packager.archive.entry_names import name_problem, quoted, shown
 from connector_packager.archive.input_file import read_input
 from connector_packager.errors import PackagerError
 
@@ -182,9 +182,9 @@ def _central_directory(view: memoryview, at: int, end: int, count: int, where: s
         if after > end:
             raise ArchiveError(f"{where}: central directory record {index + 1} (offset {at}) runs past the directory")
         raw_name = bytes(view[name_at:name_at + name_len])
-        label = f"{where}: entry {shown(raw_name.decode('utf-8', 'replace'))!r} (central directory offset {at})"
+        label = f"{where}: entry {quoted(raw_name.decode('utf-8', 'replace'))} (central directory offset {at})"
         name = _decode_name(raw_name, flags, label)
-        label = f"{where}: entry {shown(name)!r} (central directory offset {at})"
+        label = f"{where}: entry {quoted(name)} (central directory offset {at})"
         _check_extra(view[name_at + name_len:name_at + name_len + extra_len], label, "central directory")
         _check_record(flags, method, compressed, size, offset, disk, name, label)
         records.append(ZipEntry(name, raw_name, flags, method, dos_time, dos_date, crc, compressed, size, offset))
@@ -249,13 +249,13 @@ def _check_extra(extra: memoryview, label: str, header: str) -> None:
 
 
 def _check_names(records: list[ZipEntry], where: str) -> None:
-    unsafe = [f"{shown(r.name)!r} {problem}" for r in records if (problem := name_problem(r.name))]
+    unsafe = [f"{quoted(r.name)} {problem}" for r in records if (problem := name_problem(r.name))]
     if unsafe:
         raise ArchiveError(f"{where} has unsafe entry names: " + "; ".join(unsafe))
     twice = sorted(name for name, times in Counter(r.name for r in records).items() if times > 1)
     if twice:
         raise ArchiveError(f"{where} has duplicate entries (readers would pick different ones): "
-                           + ", ".join(repr(shown(n)) for n in twice))
+                           + ", ".join(quoted(n) for n in twice))
 
 
 def _case_warnings(names: list[str]) -> list[str]:
@@ -263,7 +263,7 @@ def _case_warnings(names: list[str]) -> list[str]:
     for name in names:
         groups.setdefault(name.casefold(), []).append(name)
     return [f"entries whose names differ only in case collide when unpacked on Windows or macOS: "
-            f"{', '.join(repr(shown(n)) for n in group)}" for group in groups.values() if len(group) > 1]
+            f"{', '.join(quoted(n) for n in group)}" for group in groups.values() if len(group) > 1]
 
 
 def _local_entries(view: memoryview, records: list[ZipEntry], directory_at: int, where: str) -> list[ZipEntry]:
@@ -272,7 +272,7 @@ def _local_entries(view: memoryview, records: list[ZipEntry], directory_at: int,
     entries: dict[int, ZipEntry] = {}
     at = 0
     for record in sorted(records, key=lambda r: r.offset):
-        label = f"{where}: entry {shown(record.name)!r} (local header offset {record.offset})"
+        label = f"{where}: entry {quoted(record.name)} (local header offset {record.offset})"
         if record.offset != at:
             what = "before the first entry" if at == 0 else "between entries"
             gap = record.offset - at
@@ -306,8 +306,7 @@ def _check_local(view: memoryview, record: ZipEntry, limit: int, label: str) -> 
         raise ArchiveError(f"{label}: the local header runs into the central directory")
     differs = []
     if bytes(view[name_at:name_at + name_len]) != record.raw_name:
-        local = shown(bytes(view[name_at:name_at + name_len]).decode("utf-8", "replace"))
-        differs.append(f"name {local!r}")
+        differs.append(f"name {quoted(bytes(view[name_at:name_at + name_len]).decode('utf-8', 'replace'))}")
     if flags != record.flags:
         differs.append(f"flags 0x{flags:04x} (central directory: 0x{record.flags:04x})")
     if method != record.method:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from connector_packager import __version__
-from connector_packager.archive.entry_names import shown
+from connector_packager.archive.entry_names import quoted
 from connector_packager.archive.zip_reader import FLAG_UTF8, ZipArchive, ZipEntry, parse_archive
 from connector_packager.errors import PackagerError
 from connector_packager.jar_manifest import main_section
@@ -62,7 +62,7 @@ def _read_archive(data: bytes) -> ZipArchive:
     archive = parse_archive(data, "the archive")
     signatures = [n for n in archive.names if is_signature_related(n) and n not in (JAR_DIR, JAR_MANIFEST)]
     if signatures:
-        raise PackagerError(f"the archive is already signed ({', '.join(shown(n) for n in signatures)})",
+        raise PackagerError(f"the archive is already signed ({', '.join(quoted(n) for n in signatures)})",
                             hint="sign the unsigned .taco that `package` wrote")
     return archive
 
