@@ -11,7 +11,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from connector_packager import __version__
 from connector_packager.archive.entry_names import quoted
-from connector_packager.archive.zip_reader import FLAG_UTF8, ZipArchive, ZipEntry, parse_archive
+from connector_packager.archive.zip_reader import ZipArchive, ZipEntry, parse_archive
 from connector_packager.errors import PackagerError
 from connector_packager.jar_manifest import main_section
 from connector_packager.signing.certificates import describe, is_self_signed, usage_problem, validity_problem
@@ -68,11 +68,13 @@ def _read_archive(data: bytes) -> ZipArchive:
 
 
 def _copy_info(old: ZipEntry) -> zipfile.ZipInfo:
-    """The entry's name (the same bytes: the UTF-8 flag is kept, nothing is renamed), time and compression; POSIX
-    permission bits are dropped, since no signature covers them (jarsigner warns about them)."""
-    info = entry_info(old.name, old.date_time, old.method)
-    info.flag_bits |= old.flags & FLAG_UTF8
-    return info
+    """The entry's name, time and compression; POSIX permission bits are dropped, since no signature covers them
+    (jarsigner warns about them).
+
+    The name is written as the same bytes: the reader takes only ASCII names, or UTF-8 names with the UTF-8 flag,
+    and zipfile writes an ASCII name as ASCII and any other as UTF-8 with the flag. (It clears the flag on an ASCII
+    name, where it changes nothing: ASCII reads the same in every encoding.)"""
+    return entry_info(old.name, old.date_time, old.method)
 
 
 def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, check_certificate: bool = True,
