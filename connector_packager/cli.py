@@ -340,7 +340,7 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
         source.check()
         assert source.alias is not None
         data = read_input(taco)
-        signed = sign_jar(data, source.open(), source.alias, source.tsa)
+        signed = sign_jar(data, source.open(), source.alias, source.tsa, source=str(taco))
         target = output or taco
         write_file(target, signed.data)
         for warning in signed.warnings:

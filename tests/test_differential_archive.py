@@ -387,3 +387,16 @@ def test_sign_keeps_names_byte_for_byte(name: str, unsigned_crafts: list[Craft],
     if java_store is not None:
         java = jarsigner_verdict(out, java_store)
         assert java.accepts, java.output
+
+
+@pytest.mark.parametrize("case", sorted(NAME_CASES))
+def test_sign_refuses_an_unsafe_name_before_signing(case: str, unsigned_crafts: list[Craft], pki: Pki) -> None:
+    from connector_packager.archive.zip_reader import ArchiveError
+    from connector_packager.signing.sign import sign_jar
+    from connector_packager.signing.signers import SoftwareSigner
+
+    data = build_zip([*unsigned_crafts, Craft(NAME_CASES[case], b"// added\n")])
+    signer = SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign))  # type: ignore[arg-type]
+    with pytest.raises(ArchiveError) as caught:
+        sign_jar(data, signer, "author", None, source="crafted.taco")
+    assert caught.value.message.startswith("crafted.taco") and caught.value.message.isprintable()

@@ -58,8 +58,8 @@ def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
     return problems
 
 
-def _read_archive(data: bytes) -> ZipArchive:
-    archive = parse_archive(data, "the archive")
+def _read_archive(data: bytes, source: str) -> ZipArchive:
+    archive = parse_archive(data, source)
     signatures = [n for n in archive.names if is_signature_related(n) and n not in (JAR_DIR, JAR_MANIFEST)]
     if signatures:
         raise PackagerError(f"the archive is already signed ({', '.join(quoted(n) for n in signatures)})",
@@ -78,8 +78,9 @@ def _copy_info(old: ZipEntry) -> zipfile.ZipInfo:
 
 
 def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, check_certificate: bool = True,
-             now: dt.datetime | None = None) -> Signed:
-    """Sign the archive in ``data`` as ``alias``; timestamped by ``tsa_url`` unless it is None.
+             now: dt.datetime | None = None, source: str = "the archive") -> Signed:
+    """Sign the archive in ``data`` (named ``source`` in messages) as ``alias``; timestamped by ``tsa_url`` unless it
+    is None.
 
     Refuses a certificate Tableau would refuse (expired, or not for code signing) unless
     ``check_certificate`` is False, which tests use to make such archives.
@@ -90,7 +91,7 @@ def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, ch
         if problems:
             raise PackagerError(f"will not sign: {problems[0]}; Tableau would refuse the connector",
                                 hint="sign with a valid code-signing certificate")
-    archive = _read_archive(data)
+    archive = _read_archive(data, source)
     infos, contents = archive.entries, archive.contents
     base = signature_file_base(alias)
     if not base:
