@@ -122,8 +122,8 @@ def describe_taco(info: TacoInfo) -> str:
     width = max((len(shown(e.name)) for e in info.entries), default=0)
     for entry in info.entries:
         lines.append(f"    {shown(entry.name):<{width}}  {entry.size:>9,} bytes  ({entry.compressed:,} compressed)")
-    for finding in info.findings:
-        lines.append("  " + finding_line(finding, ""))
+    for finding in info.findings:  # a finding's hint is a line of its own
+        lines += ["  " + part for part in finding_line(finding, "").split("\n")]
     lines += [f"  warning: {warning}" for warning in info.warnings]
     lines += [f"  problem: {problem}" for problem in info.problems]
     if not info.problems:

@@ -87,3 +87,16 @@ def test_reports_signature_files_of_a_jarsigner_signed_taco(sample_copy: Callabl
     assert code == 0, out
     assert "signature files present for AUTHOR" in out
     assert "not checked here: run connector-packager verify" in out
+
+
+def test_the_description_escapes_names_but_keeps_hints_on_their_own_line(tmp_path: Path) -> None:
+    from connector_packager.findings import Finding, Severity
+    from connector_packager.taco_info import Entry, TacoInfo, describe_taco
+
+    info = TacoInfo(tmp_path / "x.taco", entries=[Entry("ok.js", 1, 1)])
+    info.findings = [Finding(Severity.ERROR, "some-rule", "something is wrong", "ok.js", 3, hint="do this")]
+    info.problems = ["entry 'a\nb' forged\u202e"]
+    lines = describe_taco(info).split("\n")
+    assert all(line.isprintable() for line in lines)
+    assert any(line.strip() == "hint: do this" for line in lines)
+    assert "  problem: entry 'a\\x0ab' forged\\u202e" in lines
