@@ -54,6 +54,8 @@ STRICTER: dict[str, str] = {
     "ZIP64 extra field": "a .taco never needs ZIP64; refusing it removes a second size field to disagree on",
     "Unicode path extra field": "some readers take the name from it, Java never does",
     "unknown general-purpose flag": "no .taco writer sets it; its meaning differs between readers",
+    "stored entry with a data descriptor": "a streaming reader cannot tell where the data ends",
+    "symbolic link entry": "unzip tools create a link where Java reads a file",
     "name without UTF-8 flag": "Java decodes it as UTF-8, Python and Windows tools as code page 437",
     "name with NUL": "C-based readers and zipfile cut the name at NUL: another file than the signed one",
     "name with ..": "unpacking writes outside the target folder",
@@ -126,7 +128,7 @@ def _case_twin(crafts: list[Craft]) -> bytes:
     return build_zip([*crafts, replace(crafts[at], name=b"MANIFEST.xml")])
 
 
-PROPERTIES = b"connectionProperties.js"
+BUILDER = b"connectionBuilder.js"
 MANIFEST = b"manifest.xml"
 
 STRUCTURE_CASES = [
@@ -179,6 +181,9 @@ STRUCTURE_CASES = [
     Case("Unicode path extra field", _change(MANIFEST, extra=extra_field(0x7075, b"\x01\0\0\0\0evil.js"))),
     Case("malformed extra field", _change(MANIFEST, extra=b"\x99\x99\x40\x00ab")),
     Case("unknown general-purpose flag", _change(MANIFEST, flags=0x1000)),
+    Case("stored entry with a data descriptor", _change(MANIFEST, method=0, flags=DESCRIPTOR_FLAG)),
+    Case("symbolic link entry", _change(BUILDER, made_by=0x0314, external_attr=0o120777 << 16)),
+    Case("Unix file modes", _each(made_by=0x0314, external_attr=0o100644 << 16), harmless=True),
     Case("ZIP64 end record sizes", _bytes_of(build_zip, lambda data: data[:-12] + b"\xff\xff\xff\xff" + data[-8:])),
     Case("empty file", lambda crafts: b""),
     Case("no zip at all", lambda crafts: b"PK\x03\x04 not really a zip" * 3),

@@ -42,12 +42,15 @@ def test_reads_what_it_is_given() -> None:
 
 @pytest.mark.parametrize("signature", [True, False])
 def test_data_descriptors_as_the_spec_says(signature: bool) -> None:
-    crafts = [Craft(c.name, c.data, c.method, DESCRIPTOR_FLAG) for c in BASE]
+    crafts = [Craft(c.name, c.data, c.method, DESCRIPTOR_FLAG if c.method == 8 else 0) for c in BASE]
     if not signature:
         crafts = [Craft(c.name, c.data, c.method, c.flags, descriptor=(
             zlib.crc32(c.data).to_bytes(4, "little") + len(c.payload()).to_bytes(4, "little")
             + len(c.data).to_bytes(4, "little"))) for c in crafts]
     assert [e.data for e in parse_archive(build_zip(crafts), "t").entries] == [c.data for c in BASE]
+    # a stored entry cannot have one: nothing but the descriptor itself would tell where its data ends
+    stored = [Craft(c.name, c.data, 0, DESCRIPTOR_FLAG) for c in BASE[2:]]
+    assert "stored with a data descriptor" in refusal(build_zip(stored))
 
 
 def test_each_refusal_names_the_entry_the_offset_and_the_difference() -> None:

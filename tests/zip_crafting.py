@@ -34,6 +34,8 @@ class Craft:
     extra: bytes = b""
     local_extra: bytes | None = None
     comment: bytes = b""
+    made_by: int = 20
+    external_attr: int = 0x20
     local: dict[str, Any] = field(default_factory=dict)  # Header fields the local header says otherwise
 
     def payload(self) -> bytes:
@@ -101,9 +103,9 @@ def build_zip(entries: Sequence[Craft], layout: Layout | None = None) -> bytes:
             out += entry.descriptor if entry.descriptor is not None else struct.pack(
                 "<4s3L", b"PK\x07\x08", central.crc, central.compressed_size, central.size)
         out += layout.between.get(index, b"")
-        directory += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, central.flags, central.method,
+        directory += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", entry.made_by, 20, central.flags, central.method,
                                  entry.dos_time, entry.dos_date, central.crc, central.compressed_size, central.size,
-                                 len(central.name), len(entry.extra), len(entry.comment), 0, 0, 0x20,
+                                 len(central.name), len(entry.extra), len(entry.comment), 0, 0, entry.external_attr,
                                  offset) + central.name + entry.extra + entry.comment
     out += layout.before_directory
     directory_at = len(out)

@@ -12,6 +12,7 @@ Inflating is bounded: no entry may inflate past its declared size, and the decla
 
 from __future__ import annotations
 
+import stat
 import struct
 import zlib
 from collections import Counter
@@ -39,6 +40,8 @@ _KNOWN_FLAGS = 0x0002 | 0x0004 | FLAG_DATA_DESCRIPTOR | FLAG_UTF8
 
 _METHOD_NAMES = {1: "shrink", 6: "implode", 9: "deflate64", 12: "bzip2", 14: "lzma", 93: "zstandard", 95: "xz",
                  98: "ppmd", 99: "AE-x encryption"}
+#: "Version made by" high byte of archives made on Unix, whose external attributes hold a file mode.
+_UNIX = 3
 _ZIP64_EXTRA = 0x0001
 #: Info-ZIP's Unicode path field: some readers take the name from it, Java never does.
 _UNICODE_PATH_EXTRA = 0x7075
@@ -175,8 +178,8 @@ def _central_directory(view: memoryview, at: int, end: int, count: int, where: s
         if at + _CENTRAL.size > end or view[at:at + 4] != _CENTRAL_SIG:
             raise ArchiveError(f"{where}: central directory record {index + 1} of {count} (offset {at}) is missing "
                                "or damaged")
-        (_, _, _, flags, method, dos_time, dos_date, crc, compressed, size, name_len, extra_len, comment_len, disk,
-         _, _, offset) = _CENTRAL.unpack_from(view, at)
+        (_, made_by, _, flags, method, dos_time, dos_date, crc, compressed, size, name_len, extra_len, comment_len,
+         disk, _, attributes, offset) = _CENTRAL.unpack_from(view, at)
         name_at = at + _CENTRAL.size
         after = name_at + name_len + extra_len + comment_len
         if after > end:
@@ -187,6 +190,8 @@ def _central_directory(view: memoryview, at: int, end: int, count: int, where: s
         label = f"{where}: entry {quoted(name)} (central directory offset {at})"
         _check_extra(view[name_at + name_len:name_at + name_len + extra_len], label, "central directory")
         _check_record(flags, method, compressed, size, offset, disk, name, label)
+        if made_by >> 8 == _UNIX and stat.S_ISLNK(attributes >> 16):
+            raise ArchiveError(f"{label} is a symbolic link: unzip tools create a link where Java reads a file")
         records.append(ZipEntry(name, raw_name, flags, method, dos_time, dos_date, crc, compressed, size, offset))
         at = after
     if at != end:
@@ -228,6 +233,9 @@ def _check_record(flags: int, method: int, compressed: int, size: int, offset: i
         raise ArchiveError(f"{label} uses ZIP64 sizes; a .taco never needs ZIP64, and it is not read")
     if method == STORED and compressed != size:
         raise ArchiveError(f"{label} is stored, yet declares {compressed} stored bytes for a size of {size}")
+    if method == STORED and flags & FLAG_DATA_DESCRIPTOR:
+        raise ArchiveError(f"{label} is stored with a data descriptor: a streaming reader cannot tell where its "
+                           "data ends, and may read other bytes as the entry")
     if name.endswith("/") and size:
         raise ArchiveError(f"{label} is a directory, yet declares {size} bytes of content")
 
