@@ -405,3 +405,10 @@ def test_sign_refuses_an_unsafe_name_before_signing(case: str, unsigned_crafts: 
     with pytest.raises(ArchiveError) as caught:
         sign_jar(data, signer, "author", None, source="crafted.taco")
     assert caught.value.message.startswith("crafted.taco") and caught.value.message.isprintable()
+
+
+def test_the_readme_table_is_the_stricter_list() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| refused | why |\n"):]
+    rows = table[:table.index("\n\n")].splitlines()[2:]
+    assert rows == [f"| {case} | {reason} |" for case, reason in STRICTER.items()]
