@@ -277,9 +277,10 @@ def _case_warnings(names: list[str]) -> list[str]:
 def _local_entries(view: memoryview, records: list[ZipEntry], directory_at: int, where: str) -> list[ZipEntry]:
     """Check that the local entries, in file order, fill the file from offset 0 to the central directory exactly,
     each agreeing with its central record; inflate each."""
-    entries: dict[int, ZipEntry] = {}
+    inflated: dict[int, ZipEntry] = {}
     at = 0
-    for record in sorted(records, key=lambda r: r.offset):
+    for index in sorted(range(len(records)), key=lambda i: records[i].offset):
+        record = records[index]
         label = f"{where}: entry {quoted(record.name)} (local header offset {record.offset})"
         if record.offset != at:
             what = "before the first entry" if at == 0 else "between entries"
@@ -293,13 +294,13 @@ def _local_entries(view: memoryview, records: list[ZipEntry], directory_at: int,
                                "directory (truncated?)")
         data = _inflate(view[data_at:data_end], record, label)
         at = _after_descriptor(view, record, data_end, directory_at, label)
-        entries[id(record)] = replace(record, data=data)
+        inflated[index] = replace(record, data=data)
     if records and at != directory_at:
         raise ArchiveError(f"{where}: {directory_at - at} bytes at offset {at} lie between the last entry and the "
                            "central directory")
     if not records and directory_at:
         raise ArchiveError(f"{where}: {directory_at} bytes precede an empty central directory")
-    return [entries[id(r)] for r in records]
+    return [inflated[index] for index in range(len(records))]
 
 
 def _check_local(view: memoryview, record: ZipEntry, limit: int, label: str) -> int:
