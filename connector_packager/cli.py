@@ -378,16 +378,16 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
     (--pkcs11-module, --token-label, --pin-env). Check the result with `connector-packager verify`.
     """
     with _failures_as_exit_codes():
+        from connector_packager.archive.input_file import read_input
         from connector_packager.signing.sign import sign_jar
         from connector_packager.taco import write_file
-        from connector_packager.taco_archive import read_file
 
         source = _key_source(**signing)
         source.check()
         assert source.alias is not None
-        data = read_file(taco)
+        data = read_input(taco)
         signer = source.open()
-        signed = sign_jar(data, signer, source.alias, source.tsa)
+        signed = sign_jar(data, signer, source.alias, source.tsa, source=str(taco))
         target = output or taco
         write_file(target, signed.data)
         for warning in [*signed.warnings, *_chain_warnings(signer.chain)]:

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from connector_packager.archive.input_file import read_input
 from connector_packager.errors import PackagerError, UsageProblem
 from connector_packager.signing.truststore import TrustStore
 from connector_packager.signing.verify import Verification
-from connector_packager.taco_archive import read_file
 from connector_packager.versions import version_key
 
 PRODUCTS = ("desktop", "prep", "server")
@@ -74,7 +74,7 @@ def install_taco(taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned:
     from connector_packager.taco import write_file
     from connector_packager.taco_info import connector_identity
 
-    data = read_file(taco)
+    data = read_input(taco)
     class_name, version = connector_identity(data, str(taco))
     verification = verify_taco(taco, trust.certificates)
     verification.truststore = trust.source
@@ -94,7 +94,7 @@ def install_taco(taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned:
         return result
     for other in sorted(folder.glob("*.taco")) if folder.is_dir() else []:
         try:
-            other_class, other_version = connector_identity(read_file(other), str(other))
+            other_class, other_version = connector_identity(read_input(other), str(other))
         except PackagerError:
             continue  # not a connector Tableau would register either
         if other_class != class_name:

@@ -6,12 +6,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from connector_packager.archive.entry_names import quoted, shown
+from connector_packager.archive.zip_reader import parse_archive, read_archive
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import PackagerError
 from connector_packager.findings import Finding
 from connector_packager.signing.jar_signature import is_signature_block
 from connector_packager.taco import JAR_DIR, JAR_MANIFEST
-from connector_packager.taco_archive import duplicate_names, read_file, unpack
 
 
 @dataclass
@@ -33,6 +34,7 @@ class TacoInfo:
     unreferenced: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _is_meta(name: str) -> bool:
@@ -40,14 +42,16 @@ def _is_meta(name: str) -> bool:
 
 
 def read_taco(path: Path) -> TacoInfo:
-    """Open ``path``, list it, and check the connector inside it as ``package`` would."""
+    """Open ``path``, list it, and check the connector inside it as ``package`` would. The strict archive reader
+    refuses (:class:`ArchiveError`) an archive readers could read differently, naming every unsafe entry name."""
     info = TacoInfo(path)
-    members, contents = unpack(read_file(path), str(path))
-    info.entries = [Entry(m.filename, m.file_size, m.compress_size) for m in members]
-    _check_layout(info, [m.filename for m in members])
+    archive = read_archive(path)
+    info.entries = [Entry(e.name, e.size, e.compressed_size) for e in archive.entries]
+    info.warnings += archive.warnings
+    _check_layout(info, archive.names)
     try:
         with tempfile.TemporaryDirectory(prefix="taco-inspect-") as tmp:
-            _unpack(contents, Path(tmp), info)
+            _unpack(archive.contents, Path(tmp), info)
             _check_connector(Path(tmp), info)
     except OSError as exc:
         raise PackagerError(f"cannot unpack {path} into a temporary folder: {exc.strerror or exc}") from None
@@ -60,23 +64,21 @@ def _check_layout(info: TacoInfo, names: list[str]) -> None:
         head = head[1:]
     if head[:1] != [JAR_MANIFEST]:
         info.problems.append(f"the archive does not start with {JAR_MANIFEST}, as a JAR must")
-    duplicates = duplicate_names(names)
-    if duplicates:
-        info.problems.append("duplicate entries: " + ", ".join(duplicates))
     info.signers = sorted(PurePosixPath(n).stem for n in names if is_signature_block(n))
 
 
 def _unpack(contents: dict[str, bytes], folder: Path, info: TacoInfo) -> None:
+    """Write the connector's files into ``folder`` (the reader has refused unsafe and too deep names). An entry that
+    cannot be written there (a file where another entry needs a folder) is a problem, not a failure."""
     for name, data in contents.items():
         if _is_meta(name) or name.endswith("/"):
             continue
-        parts = PurePosixPath(name).parts
-        if PurePosixPath(name).is_absolute() or ".." in parts or "\\" in name:
-            info.problems.append(f"entry {name!r} has an unsafe path")
-            continue
         target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            info.problems.append(f"entry {quoted(name)} cannot be unpacked for checking: {exc.strerror or exc}")
 
 
 def _check_connector(folder: Path, info: TacoInfo) -> None:
@@ -117,23 +119,23 @@ def describe_taco(info: TacoInfo) -> str:
     else:
         lines.append("  signature:   unsigned (Tableau will not load an unsigned .taco)")
     lines.append(f"  entries ({len(info.entries)}):")
-    width = max((len(e.name) for e in info.entries), default=0)
+    width = max((len(shown(e.name)) for e in info.entries), default=0)
     for entry in info.entries:
-        lines.append(f"    {entry.name:<{width}}  {entry.size:>9,} bytes  ({entry.compressed:,} compressed)")
-    for finding in info.findings:
-        lines.append("  " + finding_line(finding, ""))
-    for problem in info.problems:
-        lines.append(f"  problem: {problem}")
+        lines.append(f"    {shown(entry.name):<{width}}  {entry.size:>9,} bytes  ({entry.compressed:,} compressed)")
+    for finding in info.findings:  # a finding's hint is a line of its own
+        lines += ["  " + part for part in finding_line(finding, "").split("\n")]
+    lines += [f"  warning: {warning}" for warning in info.warnings]
+    lines += [f"  problem: {problem}" for problem in info.problems]
     if not info.problems:
         lines.append("  OK: a well-formed connector archive")
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)
 
 
 def connector_identity(data: bytes, source: str) -> tuple[str, str]:
     """The class and plugin version a .taco's ``manifest.xml`` declares (nothing else is checked)."""
     from connector_packager.xmlsafe import XmlProblem, parse_xml
 
-    _, contents = unpack(data, source)
+    contents = parse_archive(data, source).contents
     manifest = contents.get(MANIFEST)
     if manifest is None:
         raise PackagerError(f"{source} holds no {MANIFEST}: not a connector")

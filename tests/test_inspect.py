@@ -42,17 +42,24 @@ def test_flags_entries_no_file_references(sample_copy: Callable[[str], Path], tm
 
 def test_flags_unsafe_paths_and_unstamped_manifests(tmp_path: Path, sample_copy: Callable[[str], Path]) -> None:
     src = sample_copy("acme_odbc")
-    taco = tmp_path / "hand.taco"
-    with zipfile.ZipFile(taco, "w") as jar:
-        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n")
-        for path in sorted(src.iterdir()):
-            jar.writestr(path.name, path.read_bytes())
-        jar.writestr("../escape.js", "//")
-    code, out = inspect(taco)
+
+    def hand_made(name: str, *extra: str) -> Path:
+        taco = tmp_path / name
+        with zipfile.ZipFile(taco, "w") as jar:
+            jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n")
+            for path in sorted(src.iterdir()):
+                jar.writestr(path.name, path.read_bytes())
+            for entry in extra:
+                jar.writestr(entry, "//")
+        return taco
+
+    code, out = inspect(hand_made("escape.taco", "../escape.js", "ok/../../up.js"))
     assert code == 1
-    assert "entry '../escape.js' has an unsafe path" in out
+    assert "'../escape.js' has a '..' component" in out and "'ok/../../up.js' has a '..' component" in out
+    assert not (tmp_path / "escape.js").exists() and not (tmp_path.parent / "up.js").exists()
+    code, out = inspect(hand_made("plain.taco"))
+    assert code == 1
     assert "not stamped" in out
-    assert not (tmp_path / "escape.js").exists()
 
 
 def test_not_a_zip_is_a_clear_error(tmp_path: Path) -> None:
@@ -80,3 +87,16 @@ def test_reports_signature_files_of_a_jarsigner_signed_taco(sample_copy: Callabl
     assert code == 0, out
     assert "signature files present for AUTHOR" in out
     assert "not checked here: run connector-packager verify" in out
+
+
+def test_the_description_escapes_names_but_keeps_hints_on_their_own_line(tmp_path: Path) -> None:
+    from connector_packager.findings import Finding, Severity
+    from connector_packager.taco_info import Entry, TacoInfo, describe_taco
+
+    info = TacoInfo(tmp_path / "x.taco", entries=[Entry("ok.js", 1, 1)])
+    info.findings = [Finding(Severity.ERROR, "some-rule", "something is wrong", "ok.js", 3, hint="do this")]
+    info.problems = ["entry 'a\nb' forged\u202e"]
+    lines = describe_taco(info).split("\n")
+    assert all(line.isprintable() for line in lines)
+    assert any(line.strip() == "hint: do this" for line in lines)
+    assert "  problem: entry 'a\\x0ab' forged\\u202e" in lines

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from connector_packager import __version__
+from connector_packager.archive.entry_names import quoted
+from connector_packager.archive.zip_reader import ZipArchive, ZipEntry, parse_archive
 from connector_packager.errors import PackagerError
 from connector_packager.jar_manifest import main_section
 from connector_packager.signing.algorithm_policy import (
@@ -41,8 +43,7 @@ from connector_packager.signing.jar_signature import (
 )
 from connector_packager.signing.signers import Signer
 from connector_packager.signing.timestamp import request_timestamp
-from connector_packager.taco import JAR_DIR, JAR_MANIFEST, entry_info
-from connector_packager.taco_archive import duplicate_names, unpack
+from connector_packager.taco import DEFAULT_TIMESTAMP, JAR_DIR, JAR_MANIFEST, entry_info
 
 CREATED_BY = f"connector-packager {__version__}"
 
@@ -77,28 +78,29 @@ def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
     return problems
 
 
-def _read_archive(data: bytes) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
-    infos, contents = unpack(data, "the archive")
-    names = [i.filename for i in infos]
-    duplicates = duplicate_names(names)
-    if duplicates:
-        raise PackagerError(f"the archive has duplicate entries ({', '.join(duplicates)}); it cannot be signed")
-    signatures = [n for n in names if is_signature_related(n) and n not in (JAR_DIR, JAR_MANIFEST)]
+def _read_archive(data: bytes, source: str) -> ZipArchive:
+    archive = parse_archive(data, source)
+    signatures = [n for n in archive.names if is_signature_related(n) and n not in (JAR_DIR, JAR_MANIFEST)]
     if signatures:
-        raise PackagerError(f"the archive is already signed ({', '.join(signatures)})",
+        raise PackagerError(f"the archive is already signed ({', '.join(quoted(n) for n in signatures)})",
                             hint="sign the unsigned .taco that `package` wrote")
-    return infos, contents
+    return archive
 
 
-def _copy_info(old: zipfile.ZipInfo, name: str | None = None) -> zipfile.ZipInfo:
+def _copy_info(old: ZipEntry) -> zipfile.ZipInfo:
     """The entry's name, time and compression; POSIX permission bits are dropped, since no signature covers them
-    (jarsigner warns about them)."""
-    return entry_info(name or old.filename, old.date_time, old.compress_type)
+    (jarsigner warns about them).
+
+    The name is written as the same bytes: the reader takes only ASCII names, or UTF-8 names with the UTF-8 flag,
+    and zipfile writes an ASCII name as ASCII and any other as UTF-8 with the flag. (It clears the flag on an ASCII
+    name, where it changes nothing: ASCII reads the same in every encoding.)"""
+    return entry_info(old.name, old.date_time, old.method)
 
 
 def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, check_certificate: bool = True,
-             now: dt.datetime | None = None) -> Signed:
-    """Sign the archive in ``data`` as ``alias``; timestamped by ``tsa_url`` unless it is None.
+             now: dt.datetime | None = None, source: str = "the archive") -> Signed:
+    """Sign the archive in ``data`` (named ``source`` in messages) as ``alias``; timestamped by ``tsa_url`` unless it
+    is None.
 
     Refuses a certificate Tableau would refuse (expired, or not for code signing) unless
     ``check_certificate`` is False, which tests use to make such archives.
@@ -109,12 +111,12 @@ def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, ch
         if problems:
             raise PackagerError(f"will not sign: {problems[0]}; Tableau would refuse the connector",
                                 hint="sign with a valid code-signing certificate")
-    infos, contents = _read_archive(data)
+    archive = _read_archive(data, source)
+    infos, contents = archive.entries, archive.contents
     base = signature_file_base(alias)
     if not base:
         raise PackagerError(f"--alias {alias!r} gives no usable signature file name")
-    entries = [(i.filename, contents[i.filename]) for i in infos if not i.is_dir() and not is_signature_related(
-        i.filename)]
+    entries = [(i.name, i.data) for i in infos if not i.is_dir and not is_signature_related(i.name)]
     try:
         manifest = signed_manifest(contents.get(JAR_MANIFEST) or main_section(CREATED_BY), entries)
     except ManifestSyntaxError as exc:
@@ -130,26 +132,24 @@ def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, ch
     token = request_timestamp(tsa_url, signature) if tsa_url else None
     block = signature_block(signer, attributes, signature, token)
 
-    warnings = []
+    warnings = list(archive.warnings)
     if token is None:
         warnings.append("the signature has no timestamp: Tableau will not load this connector")
     if is_self_signed(signer.chain[0]):
         warnings.append(f"the signer certificate {describe(signer.chain[0])} is self-signed: Tableau loads the "
                         "connector only where that certificate is trusted")
-    template = next((i for i in infos if i.filename == JAR_MANIFEST), None) or \
-        zipfile.ZipInfo(JAR_MANIFEST, date_time=infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0))
-    if template.compress_type == zipfile.ZIP_STORED:
-        template.compress_type = zipfile.ZIP_DEFLATED
+    old_manifest = next((i for i in infos if i.name == JAR_MANIFEST), None)
+    signed_at = old_manifest.date_time if old_manifest else infos[0].date_time if infos else DEFAULT_TIMESTAMP
     out = io.BytesIO()
-    dir_first = bool(infos) and infos[0].filename == JAR_DIR
+    dir_first = bool(infos) and infos[0].name == JAR_DIR
     with zipfile.ZipFile(out, "w") as jar:
         if dir_first:
             jar.writestr(_copy_info(infos[0]), b"")
-        jar.writestr(_copy_info(template, JAR_MANIFEST), manifest, compresslevel=9)
-        jar.writestr(_copy_info(template, f"META-INF/{base}.SF"), sf, compresslevel=9)
-        jar.writestr(_copy_info(template, f"META-INF/{base}.{signer.key_type}"), block, compresslevel=9)
+        for name, content in ((JAR_MANIFEST, manifest), (f"META-INF/{base}.SF", sf),
+                              (f"META-INF/{base}.{signer.key_type}", block)):
+            jar.writestr(entry_info(name, signed_at), content, compresslevel=9)
         for info in infos:
-            if info.filename == JAR_MANIFEST or (info.filename == JAR_DIR and dir_first):
+            if info.name == JAR_MANIFEST or (info.name == JAR_DIR and dir_first):
                 continue
-            jar.writestr(_copy_info(info), contents[info.filename], compresslevel=9)
+            jar.writestr(_copy_info(info), info.data, compresslevel=9)
     return Signed(out.getvalue(), base, warnings)

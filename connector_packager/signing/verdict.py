@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from connector_packager import __version__
+from connector_packager.archive.entry_names import shown
 from connector_packager.formats import escape_data, escape_property
 from connector_packager.signing.certificates import describe
 from connector_packager.signing.chain import Chain
@@ -44,7 +45,11 @@ def _signer_lines(signer: SignerReport) -> list[str]:
 
 
 def render_text(result: Verification) -> str:
-    lines = [str(result.path), f"  entries:     {result.entries} signed entries checked"]
+    """One fact a line; every line escaped (:func:`shown`), so that no name can add a line or reorder one, and the
+    verdict stays the last line."""
+    lines = [str(result.path)]
+    if result.signers:
+        lines.append(f"  entries:     {result.entries} signed entries checked")
     if result.truststore:
         lines.append(f"  truststore:  {result.truststore}")
     for signer in result.signers:
@@ -52,7 +57,7 @@ def render_text(result: Verification) -> str:
     lines += [f"  problem:     {p}" for p in result.problems]
     lines += [f"  warning:     {w}" for w in result.warnings]
     lines.append(result.verdict)
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)
 
 
 def _chain_json(chain: Chain | None) -> dict[str, object] | None:
@@ -85,14 +90,27 @@ def render_json(result: Verification) -> str:
         "problems": result.problems,
         "warnings": result.warnings,
     }
-    return json.dumps(report, indent=2)
+    return json.dumps(_shown_strings(report), indent=2)
+
+
+def _shown_strings(value: object) -> object:
+    """Every string in a JSON value escaped as in the text output, so that a program printing a field prints what
+    a person would have seen."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {key: _shown_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown_strings(item) for item in value]
+    return value
 
 
 def render_github(result: Verification) -> str:
-    where = f"file={escape_property(str(result.path))}"
-    lines = [f"::error {where},title=signature::{escape_data(p)}" for p in result.problems]
-    lines += [f"::warning {where},title=signature::{escape_data(w)}" for w in result.warnings]
-    lines.append(f"::{'notice' if result.ok else 'error'} {where},title=verdict::{escape_data(result.verdict)}")
+    where = f"file={escape_property(shown(str(result.path)))}"
+    lines = [f"::error {where},title=signature::{escape_data(shown(p))}" for p in result.problems]
+    lines += [f"::warning {where},title=signature::{escape_data(shown(w))}" for w in result.warnings]
+    lines.append(f"::{'notice' if result.ok else 'error'} {where},title=verdict::"
+                 f"{escape_data(shown(result.verdict))}")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from asn1crypto import cms, core
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from connector_packager.archive.zip_reader import ArchiveError, read_archive
 from connector_packager.signing.algorithm_policy import digest_problem, legacy_warning
 from connector_packager.signing.certificates import describe, earliest_expiry, netscape_type_problem, usage_problem
 from connector_packager.signing.chain import Chain, validate_chain
@@ -39,7 +40,6 @@ from connector_packager.signing.jar_signature import (
 )
 from connector_packager.signing.timestamp import Timestamp, check_token
 from connector_packager.taco import JAR_MANIFEST
-from connector_packager.taco_archive import duplicate_names, read_file, unpack
 
 #: Tableau asks partners for signatures that stay valid at least this long.
 EXPIRY_WARNING = dt.timedelta(days=5 * 365)
@@ -82,11 +82,13 @@ class Verification:
 def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | None = None) -> Verification:
     """Verify ``path`` against the trusted roots ``anchors``, as of ``at`` (now by default)."""
     result = Verification(path, at or dt.datetime.now(dt.timezone.utc))
-    infos, contents = unpack(read_file(path), str(path))
-    names = [i.filename for i in infos]
-    duplicates = duplicate_names(names)
-    if duplicates:
-        result.problems.append(f"the archive has duplicate entries: {', '.join(duplicates)}")
+    try:
+        archive = read_archive(path)
+    except ArchiveError as exc:
+        result.problems.append(exc.message)
+        return result
+    names, contents = archive.names, archive.contents
+    result.warnings += archive.warnings
     signed_names = [n for n in names if not n.endswith("/") and not is_signature_related(n)]
     blocks = _by_signature_name([n for n in names if is_signature_block(n)], "block", result)
     sf_files = _by_signature_name([n for n in names if is_signature_file(n)], ".SF file", result)
