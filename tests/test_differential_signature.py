@@ -266,6 +266,41 @@ def _many_sections(count: int) -> Build:
     return build
 
 
+
+def _lookalike(kit: Kit, of: Identity, before: bool | None = None) -> x509.Certificate:
+    """A certificate with the name of ``of`` (and its CA flag) but another key: it signed nothing of the chain.
+    ``before``: one that the block's DER SET OF order (by encoding: here, by length first) puts before (True) or
+    after (False) ``of``'s certificate, since Java reads them in that order. An EC key makes it shorter than the RSA
+    test certificates, an RSA key and a padding extension longer."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    key = ec.generate_private_key(ec.SECP256R1()) if before else rsa.generate_private_key(65537, 2048)
+    padding = [] if before else [(x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.9"),
+                                                             b"\x04\x40" + b"\0" * 64), False)]
+    lookalike = certificate(of.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, None, key,
+                            ca=True, extensions=padding).cert
+    assert lookalike.subject == of.cert.subject
+    shorter = len(lookalike.public_bytes(Encoding.DER)) < len(of.cert.public_bytes(Encoding.DER))
+    assert before is None or shorter == before
+    return lookalike
+
+
+def _with_certs(kit: Kit, path: Path, certs: list[x509.Certificate]) -> Path:
+    return signed_taco(path, kit.entries, replace(kit.good, certs=certs))
+
+
+def _two_algorithms(cert: x509.Certificate) -> x509.Certificate:
+    """``cert`` with its outer signature algorithm changed (the signed part still names the first one)."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    parsed = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    changed = asn1_x509.Certificate({"tbs_certificate": parsed["tbs_certificate"],
+                                     "signature_algorithm": {"algorithm": "sha384_rsa"},
+                                     "signature_value": parsed["signature_value"]})
+    return x509.load_der_x509_certificate(changed.dump())
+
+
 CASES = [
     Case("good", lambda kit, path: signed_taco(path, kit.entries, kit.good), "load"),
     # which META-INF names are signature files
@@ -337,6 +372,23 @@ CASES = [
          "load"),
     Case("fake-issuers-same-key-id", lambda kit, path: _block_certs(kit, path, _fake_issuers(kit, 40, False)),
          "load"),
+    # the chain Java reads from the block: by names, in the block's order (SignerInfo.getCertificateChain)
+    Case("chain-without-root", lambda kit, path: _with_certs(kit, path, [
+        kit.pki.codesign.cert, kit.pki.intermediate.cert]), "load"),
+    Case("root-lookalike-with-other-key", lambda kit, path: _with_certs(kit, path, [
+        kit.pki.codesign.cert, kit.pki.intermediate.cert, _lookalike(kit, kit.pki.root)]),
+         "Java checks the certificates as the signature orders them"),
+    Case("intermediate-lookalike-first", lambda kit, path: _with_certs(kit, path, [
+        kit.pki.codesign.cert, _lookalike(kit, kit.pki.intermediate, True), kit.pki.intermediate.cert,
+        kit.pki.root.cert]),
+         "Java checks the certificates as the signature orders them"),
+    Case("intermediate-lookalike-last", lambda kit, path: _with_certs(kit, path, [
+        kit.pki.codesign.cert, kit.pki.intermediate.cert, kit.pki.root.cert,
+        _lookalike(kit, kit.pki.intermediate, False)]),
+         "load"),
+    Case("certificate-with-two-signature-algorithms", lambda kit, path: _with_certs(kit, path, [
+        kit.pki.codesign.cert, kit.pki.intermediate.cert, _two_algorithms(kit.pki.root.cert)]),
+         "names two different signature algorithms"),
     Case("too-many-certificates", lambda kit, path: _block_certs(kit, path, _many_certificates(kit, 60)),
          "more than 50"),
 ]

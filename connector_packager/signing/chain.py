@@ -70,12 +70,60 @@ def validate_chain(leaf: x509.Certificate, pool: Sequence[x509.Certificate], anc
         if len(certs) > 1 and certs[0] == certs[1]:  # the leaf is itself a trusted root
             certs = certs[1:]
         problem = next(filter(None, (certificate_key_problem(c) for c in certs)), None)
-        return Chain(certs, f"{describe(_key_owner(certs, problem))} has {problem}" if problem else None)
+        if problem:
+            return Chain(certs, f"{describe(_key_owner(certs, problem))} has {problem}")
+        return Chain(certs, _java_chain_problem(java_chain(leaf, pool), certs))
     if not errors:
         return _no_path(leaf, candidates, anchors, what)
     failed, message = errors[0]
     certs = [x509.load_der_x509_certificate(c.dump()) for c in failed][::-1] or [leaf]
     return Chain(certs, _explain(certs, at, message))
+
+
+def java_chain(leaf: x509.Certificate, pool: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """The chain Java reads from a signature's certificates (``SignerInfo.getCertificateChain``): from the leaf,
+    each next certificate is the first one left, in the signature's order, whose subject is the issuer named by the
+    one before, until a self-issued one; certificates taken are not searched again. Quadratic in ``pool``, which
+    ``cms_block`` caps."""
+    chain = [leaf]
+    if _same_name(leaf.subject, leaf.issuer):
+        return chain
+    certs, issuer, start = list(pool), leaf.issuer, 0
+    while start < len(certs):
+        index = next((i for i in range(start, len(certs)) if _same_name(issuer, certs[i].subject)), None)
+        if index is None:
+            break
+        found = certs[index]
+        chain.append(found)
+        if _same_name(found.subject, found.issuer):
+            break
+        issuer = found.issuer
+        certs[start], certs[index] = certs[index], certs[start]
+        start += 1
+    return chain
+
+
+def _same_name(a: x509.Name, b: x509.Name) -> bool:
+    """Names compared loosely (case and spacing folded), so that the chain taken as Java's is never shorter than
+    Java's, whose comparison folds them too."""
+    return " ".join(a.rfc4514_string().lower().split()) == " ".join(b.rfc4514_string().lower().split())
+
+
+def _java_chain_problem(java: list[x509.Certificate], validated: list[x509.Certificate]) -> str | None:
+    """Java validates the chain it reads from the signature (:func:`java_chain`), not the path found here: every
+    certificate of it must be the one at the same place of the validated path, except that in the trusted root's
+    place Java also takes a certificate with the root's name and key (a re-issued root)."""
+    root, last = validated[-1], len(validated) - 1
+    for index, cert in enumerate(java):
+        reissued_root = cert.subject == root.subject and cert.public_key() == root.public_key()
+        if index == last and (cert == root or reissued_root):
+            return None  # Java stops at a trusted certificate: what follows it is not checked
+        if index < last and cert == validated[index]:
+            continue
+        return (f"the signature carries {describe(cert)} where Java looks for the issuer of "
+                f"{describe(java[index - 1])}, and that certificate is not on the validated path; Java checks the "
+                "certificates as the signature orders them")
+    return None
 
 
 def _key_owner(certs: list[x509.Certificate], problem: str | None) -> x509.Certificate:

@@ -116,12 +116,19 @@ def certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
     if len(choices) > MAX_CERTIFICATES:
         raise SignatureProblem(f"it carries {len(choices)} certificates, more than {MAX_CERTIFICATES}")
     found = []
-    for choice in choices:
-        if choice.name == "certificate":
-            try:
-                found.append(x509.load_der_x509_certificate(choice.chosen.dump()))
-            except ValueError:
-                continue
+    for number, choice in enumerate(choices, 1):
+        if choice.name != "certificate":
+            continue  # other certificate kinds: Java skips them too
+        try:
+            cert = choice.chosen
+            same_algorithm = cert["signature_algorithm"].dump() == cert["tbs_certificate"]["signature"].dump()
+            found.append(x509.load_der_x509_certificate(cert.dump()))
+        except (ValueError, TypeError) as exc:  # Java's parser refuses the whole signature on such a certificate
+            raise SignatureProblem(f"certificate {number} of the {len(choices)} it carries cannot be read, so "
+                                   f"Java finds the signature not parsable ({exc})") from None
+        if not same_algorithm:
+            raise SignatureProblem(f"certificate {number} of the {len(choices)} it carries names two different "
+                                   "signature algorithms (inside and outside its signed part), which Java refuses")
     return found
 
 
