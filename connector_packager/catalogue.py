@@ -143,14 +143,16 @@ def as_markdown(rules: list[Rule]) -> str:
     lines += [f"| [`{r.id}`](#{r.id}) | {r.severity.value} | {', '.join(r.applies_to)} | {_cell(r.summary)} |"
               for r in rules]
     for r in rules:
+        path = r.module.replace(".", "/") + ("/__init__" if r.module == "connector_packager.rules" else "") + ".py"
         lines += ["", f"## {r.id}", "",
-                  f"{r.severity.value}, applies to {', '.join(r.applies_to)}; declared in `{r.module}` "
-                  f"(`{r.module.replace('.', '/')}{'/__init__' if r.module == 'connector_packager.rules' else ''}"
-                  ".py`).", "", r.summary[:1].upper() + r.summary[1:] + ".", "", r.doc]
+                  f"{r.severity.value}; applies to {', '.join(r.applies_to)}; declared in [`{path}`](../{path}).", "",
+                  r.summary[:1].upper() + r.summary[1:] + ". " + r.doc]
+        if r.passes or r.fails:
+            lines.append("")
         if r.passes:
-            lines += ["", "Passes:", "", "```text", r.passes, "```"]
+            lines.append(f"- passes: `{r.passes}`")
         if r.fails:
-            lines += ["", "Fails:", "", "```text", r.fails, "```"]
+            lines.append(f"- fails: `{r.fails}`")
     return "\n".join(lines) + "\n"
 
 
@@ -159,4 +161,7 @@ def _cell(text: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(as_markdown(all_rules()))
+    # Run as a script this file is __main__, a module apart from the catalogue the rules register in.
+    from connector_packager import catalogue
+
+    sys.stdout.write(catalogue.as_markdown(catalogue.all_rules()))

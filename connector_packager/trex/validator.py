@@ -30,7 +30,7 @@ E, W = Severity.ERROR, Severity.WARNING
 XML_DECLARATION_POSITION = declare(
     "xml-declaration-position", "trex", E, "the <?xml ...?> declaration, if any, is the very first characters",
     doc="Tableau refuses a manifest with whitespace before its declaration (spec F2).",
-    passes='<?xml version="1.0" encoding="utf-8"?>', fails='\n<?xml version="1.0" encoding="utf-8"?>')
+    passes='<?xml version="1.0" encoding="utf-8"?>', fails='(a blank line)<?xml version="1.0" encoding="utf-8"?>')
 ROOT_ELEMENT = declare(
     "root-element", "trex", E, "the root element is <manifest>",
     doc="An extension manifest's root is <manifest> (spec R1); anything else is not one.",
