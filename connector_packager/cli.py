@@ -505,6 +505,8 @@ def run_package_module() -> None:
 # Commands in their own modules (imported last: they take shared helpers from this one).
 from connector_packager.connection_string_cli import connection_string_command  # noqa: E402
 from connector_packager.preview_cli import preview_command  # noqa: E402
+from connector_packager.rules_cli import rules_command  # noqa: E402
 
 main.add_command(connection_string_command)
 main.add_command(preview_command)
+main.add_command(rules_command)

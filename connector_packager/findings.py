@@ -6,20 +6,18 @@ these; no check prints anything itself.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
+from connector_packager.catalogue import Rule, Severity, is_registered
 
-class Severity(enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    NOTICE = "notice"
+__all__ = ["Finding", "Rule", "Severity", "error", "warning"]
 
 
 @dataclass(frozen=True)
 class Finding:
     """One problem (or note) about one file.
 
+    ``rule`` is the id of a registered rule (see catalogue.py; anything else is refused here).
     ``file`` is relative to the folder that was checked (the connector folder,
     or the folder of a .trex file); ``line`` and ``column`` are 1-based and
     None where the check cannot tell.
@@ -32,6 +30,10 @@ class Finding:
     line: int | None = None
     column: int | None = None
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if not is_registered(self.rule):
+            raise ValueError(f"finding with rule id {self.rule!r}, which is not in the rule catalogue")
 
     @property
     def is_error(self) -> bool:
@@ -49,11 +51,11 @@ class Finding:
         return where
 
 
-def error(rule: str, message: str, file: str | None = None, line: int | None = None,
+def error(rule: Rule, message: str, file: str | None = None, line: int | None = None,
           column: int | None = None, hint: str | None = None) -> Finding:
-    return Finding(Severity.ERROR, rule, message, file, line, column, hint)
+    return Finding(Severity.ERROR, rule.id, message, file, line, column, hint)
 
 
-def warning(rule: str, message: str, file: str | None = None, line: int | None = None,
+def warning(rule: Rule, message: str, file: str | None = None, line: int | None = None,
             column: int | None = None, hint: str | None = None) -> Finding:
-    return Finding(Severity.WARNING, rule, message, file, line, column, hint)
+    return Finding(Severity.WARNING, rule.id, message, file, line, column, hint)

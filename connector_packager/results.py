@@ -5,8 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from connector_packager.catalogue import declare
 from connector_packager.connector import Report
 from connector_packager.findings import Finding, Severity, error
+
+NOTHING_FOUND = declare(
+    "nothing-found", "connector", Severity.ERROR,
+    "a folder searched with --recursive holds a connector or a .trex file",
+    doc="validate --recursive looks for folders with manifest.xml and .trex files below each path; a path "
+        "below which there is neither is a mistake (a wrong folder), not a success.",
+    passes="connector-packager validate --recursive samples/", fails="connector-packager validate --recursive docs/")
 
 
 @dataclass
@@ -72,7 +80,7 @@ def find_targets(roots: list[Path], recursive: bool) -> tuple[list[Path], list[P
 def nothing_found(root: Path) -> CheckResult:
     """The result for a folder searched with --recursive that holds no connector and no .trex file."""
     return CheckResult(str(root), "connector", [error(
-        "nothing-found", f"no connector (a folder with manifest.xml) or .trex file was found in {root}",
+        NOTHING_FOUND, f"no connector (a folder with manifest.xml) or .trex file was found in {root}",
         hint="give the folder that holds your connector folders, or a connector folder itself")])
 
 

@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from connector_packager.catalogue import Severity, declare
+
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
@@ -34,6 +36,21 @@ XSD_FOR_TYPE: dict[str, str] = {
     "connection-metadata": "connector_plugin_metadata.xsd",
     "oauth-config": "oauth_config.xsd",
 }
+
+
+SCHEMA = declare(
+    "schema", ("connector", "trex"), Severity.ERROR,
+    "the file matches the bundled XML schema of its type",
+    doc="Every .xml, .tcd, .tdr and .tdd file of a connector is validated against the schema of its kind "
+        "(XSD_FOR_TYPE), and a .trex against extension_manifest.xsd once its own rules pass. The verdict is "
+        "xmlschema's, as in Tableau's packager; a value outside a list gets the closest allowed one as a hint.",
+    passes='<field name="server" value-type="string" .../>', fails='<field name="server" value-type="strng" .../>')
+NO_SCHEMA = declare(
+    "no-schema", "connector", Severity.ERROR,
+    "an XML file is referenced by an element whose files have a schema",
+    doc="An XML file (by its extension) referenced from an element that takes no XML file, such as a "
+        "<script>, cannot be validated against any schema, so it is refused.",
+    passes='<script file="builder.js"/>', fails='<script file="builder.xml"/>')
 
 
 #: The schemas libxml2's first pass may accept documents for. Only the connector schemas: they use nothing

@@ -13,6 +13,25 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from connector_packager.catalogue import Rule, Severity, declare
+
+XML_NOT_WELL_FORMED = declare(
+    "xml-not-well-formed", ("connector", "trex"), Severity.ERROR,
+    "the file is well-formed XML in the encoding it declares",
+    doc="Every XML file of a connector (and every .trex) is parsed by the project's one hardened parser, and "
+        "also as expat reads it (Tableau's packager uses expat), so a file either tool would refuse is refused "
+        "with its line and column; bytes that are not text in the declared encoding are named with their offset.",
+    passes='<connection-fields>...</connection-fields>',
+    fails='<connection-fields>...</connection-field>')
+XML_DOCTYPE_FORBIDDEN = declare(
+    "xml-doctype-forbidden", ("connector", "trex"), Severity.ERROR,
+    "no entity declarations and no external DTD",
+    doc="Entities and external DTDs let a file expand to gigabytes or read other files (XXE); no connector "
+        "needs them. A bare <!DOCTYPE name> is tolerated in connector files (it changes nothing); a .trex "
+        "may hold no DOCTYPE at all.",
+    passes='<?xml version="1.0"?>\n<dialect ...>',
+    fails='<!DOCTYPE d [<!ENTITY e "x">]>\n<dialect ...>&e;</dialect>')
+
 _LOCATION_SUFFIX = re.compile(r", line \d+, column \d+$")
 # An internal DTD subset that declares entities (in an ASCII-compatible encoding; libxml2's own
 # amplification limit and the DTD check below cover the rest).
@@ -25,7 +44,7 @@ _DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s
 class XmlProblem(Exception):
     """The bytes are not a document we are willing to read."""
 
-    rule: str
+    rule: Rule
     message: str
     line: int | None = None
     column: int | None = None
@@ -59,22 +78,22 @@ def parse_xml(data: bytes) -> etree._ElementTree:
     """
     if _ENTITY_DECLARATIONS.search(data):
         # Refused before libxml2 sees it, so the message is the same whatever the entities would expand to.
-        raise XmlProblem("xml-doctype-forbidden", "entity declarations are not allowed", 1, None)
+        raise XmlProblem(XML_DOCTYPE_FORBIDDEN, "entity declarations are not allowed", 1, None)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         _check_encoding(data)
         line, column = exc.position if exc.position else (None, None)
         message = _LOCATION_SUFFIX.sub("", exc.msg or "not well-formed")
-        raise XmlProblem("xml-not-well-formed", f"not well-formed XML: {message}", line, column) from None
+        raise XmlProblem(XML_NOT_WELL_FORMED, f"not well-formed XML: {message}", line, column) from None
     tree = root.getroottree()
     info = tree.docinfo
     dtd = info.internalDTD
     if info.system_url or info.public_id:
-        raise XmlProblem("xml-doctype-forbidden", "a DOCTYPE that points at an external DTD is not allowed "
+        raise XmlProblem(XML_DOCTYPE_FORBIDDEN, "a DOCTYPE that points at an external DTD is not allowed "
                          "(it would not be read)", 1, None)
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise XmlProblem("xml-doctype-forbidden", "entity declarations are not allowed", 1, None)
+        raise XmlProblem(XML_DOCTYPE_FORBIDDEN, "entity declarations are not allowed", 1, None)
     _check_with_expat(data)
     return tree
 
@@ -91,7 +110,7 @@ def _check_with_expat(data: bytes) -> None:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         _check_encoding(data)
-        raise XmlProblem("xml-not-well-formed", f"not well-formed XML: {expat.ErrorString(exc.code)} (as read by "
+        raise XmlProblem(XML_NOT_WELL_FORMED, f"not well-formed XML: {expat.ErrorString(exc.code)} (as read by "
                          "expat, the parser Tableau's packager uses)", exc.lineno, exc.offset + 1) from None
 
 
@@ -113,7 +132,7 @@ def _check_encoding(data: bytes) -> None:
             f"in (it says {name})" if declared else ", or declare the encoding it is written in "
             "(<?xml version=\"1.0\" encoding=\"...\"?>)"))
     if codec.startswith(("utf-16", "utf-32")):
-        raise XmlProblem("xml-not-well-formed", f"not well-formed XML: the file declares the encoding {name} but "
+        raise XmlProblem(XML_NOT_WELL_FORMED, f"not well-formed XML: the file declares the encoding {name} but "
                          "is written in a single-byte encoding", 1, None, hint)
     try:
         data.decode(codec)
@@ -122,7 +141,7 @@ def _check_encoding(data: bytes) -> None:
         line = data.count(b"\n", 0, offset) + 1
         column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
         what = f"declared {name}" if declared else "UTF-8, as no encoding is declared"
-        raise XmlProblem("xml-not-well-formed", f"not well-formed XML: byte 0x{data[offset]:02X} at offset {offset} "
+        raise XmlProblem(XML_NOT_WELL_FORMED, f"not well-formed XML: byte 0x{data[offset]:02X} at offset {offset} "
                          f"(line {line}) is not valid text in the file's encoding ({what})", line, column,
                          hint) from None
 

@@ -94,7 +94,7 @@ def test_the_description_escapes_names_but_keeps_hints_on_their_own_line(tmp_pat
     from connector_packager.taco_info import Entry, TacoInfo, describe_taco
 
     info = TacoInfo(tmp_path / "x.taco", entries=[Entry("ok.js", 1, 1)])
-    info.findings = [Finding(Severity.ERROR, "some-rule", "something is wrong", "ok.js", 3, hint="do this")]
+    info.findings = [Finding(Severity.ERROR, "file-missing", "something is wrong", "ok.js", 3, hint="do this")]
     info.problems = ["entry 'a\nb' forged\u202e"]
     lines = describe_taco(info).split("\n")
     assert all(line.isprintable() for line in lines)

@@ -208,11 +208,11 @@ def test_a_value_close_to_an_allowed_one_gets_a_suggestion(make_connector: Calla
     assert old in source
     files[file] = source.replace(old, new, 1)
     errors = check_connector(make_connector(files)).errors
-    assert [f.rule for f in errors] == ["xsd"]
+    assert [f.rule for f in errors] == ["schema"]
     assert errors[0].hint == f"did you mean {meant!r}?"
 
 
 def test_a_value_like_no_allowed_one_gets_no_suggestion(make_connector: Callable[..., Path]) -> None:
     fields = BASE_FILES["fields.xml"].replace('category="endpoint"', 'category="zzzzzz"')
     (finding,) = check_connector(make_connector({"fields.xml": fields})).errors
-    assert finding.rule == "xsd" and finding.hint is None
+    assert finding.rule == "schema" and finding.hint is None

@@ -52,7 +52,7 @@ def test_other_names_fail(make_connector: Callable[..., Path], name: str) -> Non
 
 @pytest.mark.parametrize("name", ["1vendor", " vendor1", "vendor1 ", "vend or1", "vendor$1"])
 def test_names_failing_the_schema_pattern(make_connector: Callable[..., Path], name: str) -> None:
-    assert [rule for rule, _ in errors(check_fields(make_connector, AUTH + field(name)))] == ["xsd"]
+    assert [rule for rule, _ in errors(check_fields(make_connector, AUTH + field(name)))] == ["schema"]
 
 
 def test_duplicate_names(make_connector: Callable[..., Path]) -> None:

@@ -62,7 +62,7 @@ def test_tcd_connector_needs_an_attribute_list(make_connector: Callable[..., Pat
     # An empty <attribute-list/> already breaks the schema (it needs at least one <attr>).
     empty = re.sub(r"<attribute-list>.*?</attribute-list>", "<attribute-list><!-- none --></attribute-list>",
                    odbc_tdr, flags=re.DOTALL)
-    assert codes(make_connector({**base, "resolver.tdr": empty}))[0] == ["xsd"]
+    assert codes(make_connector({**base, "resolver.tdr": empty}))[0] == ["schema"]
 
 
 def test_jdbc_needs_non_empty_connection_properties(make_connector: Callable[..., Path]) -> None:
@@ -112,7 +112,7 @@ def test_uppercase_extension_is_validated(make_connector: Callable[..., Path]) -
     manifest = BASE_FILES["manifest.xml"].replace("dialect.tdd", "dialect.TDD")
     bad = BASE_FILES["dialect.tdd"].replace("<dialect ", '<dialect unknown-attribute="1" ')
     assert codes(make_connector({"manifest.xml": manifest, "dialect.TDD": BASE_FILES["dialect.tdd"]}))[0] == []
-    assert codes(make_connector({"manifest.xml": manifest, "dialect.TDD": bad}))[0] == ["xsd"]
+    assert codes(make_connector({"manifest.xml": manifest, "dialect.TDD": bad}))[0] == ["schema"]
 
 
 def test_xml_file_of_a_type_without_schema_is_an_error(make_connector: Callable[..., Path]) -> None:

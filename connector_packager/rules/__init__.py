@@ -1,12 +1,13 @@
-"""File-specific rules, one module per connector file type.
+"""Connector rules, one module per connector file type (and one for scripts).
 
-A rule is a function registered for a file type with :func:`rule`. It gets
-the file's parsed root, the file, and the cross-file facts gathered so far,
-and yields findings. Rules run only on files that passed their schema, in
-file order, so facts from earlier files (the manifest's superclass, the
-connection fields, whether a .tcd is used) are known when a later file needs them.
+Each module declares its rules in the catalogue (catalogue.py: id, applies-to,
+severity, summary, documentation) at its top, and holds the checks that emit
+them. A check is a function registered for a file type with :func:`rule`. It
+gets the file's parsed root, the file, and the cross-file facts (facts.py,
+gathered before any rule runs, as known once that file is read), and yields
+findings. Checks run only on files that passed their schema, in file order.
 
-A rule that needs several files at once (a script and the fields it reads) is
+A check that needs several files at once (a script and the fields it reads) is
 registered with :func:`connector_rule`; it gets the whole report once every file
 has been checked.
 """
@@ -28,7 +29,7 @@ _CONNECTOR_RULES: list[ConnectorRule] = []
 
 
 def rule(kind: str) -> Callable[[Rule], Rule]:
-    """Register the decorated function as a rule for files of type ``kind``."""
+    """Register the decorated function as a check of files of type ``kind``."""
 
     def register(func: Rule) -> Rule:
         _RULES.setdefault(kind, []).append(func)
@@ -42,7 +43,7 @@ def rules_for(kind: str) -> list[Rule]:
 
 
 def connector_rule(func: ConnectorRule) -> ConnectorRule:
-    """Register the decorated function as a rule over the whole checked connector."""
+    """Register the decorated function as a check over the whole checked connector."""
     _CONNECTOR_RULES.append(func)
     return func
 
@@ -86,9 +87,7 @@ def only_true_note(attribute: str, value: str | None) -> str:
 # Importing the modules registers their rules.
 from connector_packager.rules import (  # noqa: E402
     connection_fields,
-    connection_metadata,
     dialect,
-    dialog,
     field_logic,
     manifest,
     resolver,
@@ -99,11 +98,9 @@ __all__ = [
     "ConnectorRule",
     "Rule",
     "connection_fields",
-    "connection_metadata",
     "connector_rule",
     "connector_rules",
     "dialect",
-    "dialog",
     "element_children",
     "field_logic",
     "is_true",

@@ -11,9 +11,30 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from connector_packager.catalogue import Severity, declare
 from connector_packager.connector import ConnectorFacts, ConnectorFile
 from connector_packager.findings import Finding, warning
 from connector_packager.rules import rule
+
+CONDITION_UNKNOWN_FIELD = declare(
+    "condition-unknown-field", "connection-fields", Severity.WARNING,
+    "a condition names a field of the same dialog",
+    doc="Tableau refuses a dialog whose conditions name an unknown field; its packager does not check it, "
+        "so this is a warning (the verdict stays the packager's). A close field name is given as a hint.",
+    passes='<condition field="authentication" value="oauth"/>',
+    fails='<condition field="authentcation" value="oauth"/>')
+CONDITION_CIRCULAR = declare(
+    "condition-circular", "connection-fields", Severity.WARNING,
+    "conditions do not go round in a circle",
+    doc="A field shown depending, in the end, on itself is never shown; Tableau refuses the dialog, its "
+        "packager does not check it (a warning).",
+    passes="v-a depends on v-b", fails="v-a depends on v-b and v-b on v-a")
+BOOLEAN_DEFAULT_NOT_OPTION = declare(
+    "boolean-default-not-option", "connection-fields", Severity.WARNING,
+    "a boolean field's default-value is its true-value or its false-value",
+    doc="A default that is neither option leaves the checkbox in no state Tableau can show.",
+    passes='default-value="yes" with <true-value value="yes"/>',
+    fails='default-value="true" with <true-value value="yes"/>')
 
 
 def _field_conditions(field: etree._Element) -> list[etree._Element]:
@@ -31,7 +52,7 @@ def condition_fields_exist(root: etree._Element, file: ConnectorFile, facts: Con
             target = condition.get("field") or ""
             if target not in names:
                 close = difflib.get_close_matches(target, names, n=1)
-                yield warning("condition-unknown-field", f"field {field.get('name')!r} has a condition on "
+                yield warning(CONDITION_UNKNOWN_FIELD, f"field {field.get('name')!r} has a condition on "
                               f"{target!r}, which is not a field of this dialog (Tableau refuses the connector)",
                               file.name, condition.sourceline,
                               hint=f"did you mean {close[0]!r}?" if close else None)
@@ -58,7 +79,7 @@ def conditions_not_circular(root: etree._Element, file: ConnectorFile, facts: Co
                     cycle = frozenset(path)
                     if cycle not in reported:
                         reported.add(cycle)
-                        yield warning("condition-circular", "circular conditions: " + " -> ".join([*path, start])
+                        yield warning(CONDITION_CIRCULAR, "circular conditions: " + " -> ".join([*path, start])
                                       + " (Tableau refuses the connector)", file.name, lines.get(start))
                 elif target in depends and target not in seen:
                     seen.add(target)
@@ -76,6 +97,6 @@ def boolean_default_is_an_option(root: etree._Element, file: ConnectorFile,
         values = [el.get("value") for el in (field.find("boolean-options/true-value"),
                                              field.find("boolean-options/false-value")) if el is not None]
         if default not in values:
-            yield warning("boolean-default-not-option", f"boolean field {field.get('name')!r} has default-value "
+            yield warning(BOOLEAN_DEFAULT_NOT_OPTION, f"boolean field {field.get('name')!r} has default-value "
                           f"{default!r}, which is neither its true-value nor its false-value "
                           f"({', '.join(repr(v) for v in values)})", file.name, field.sourceline)

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lxml import etree
-
-from connector_packager.connector import ConnectorFacts, ConnectorFile, Report
+from connector_packager.catalogue import Severity, declare
+from connector_packager.connector import Report
 from connector_packager.findings import Finding, warning
-from connector_packager.rules import connector_rule, rule
+from connector_packager.rules import connector_rule
 
-
-@rule("manifest")
-def superclass_jdbc(root: etree._Element, file: ConnectorFile, facts: ConnectorFacts) -> Iterator[Finding]:
-    """``superclass="jdbc"`` marks a JDBC connector (its resolver then needs connection-properties)."""
-    if root.get("superclass") == "jdbc":
-        facts.is_jdbc = True
-    yield from ()
-
+DIALOG_AND_FIELDS_BOTH = declare(
+    "dialog-and-fields-both", "manifest", Severity.WARNING,
+    "the manifest names a .tcd dialog or connection fields, not both",
+    doc="Tableau refuses a connector with both. The schema refuses it too, as an unexpected child; this says "
+        "why, and runs although the manifest failed its schema.",
+    passes='<connection-fields file="fields.xml"/>',
+    fails='<connection-dialog file="dialog.tcd"/><connection-fields file="fields.xml"/>')
 
 
 @connector_rule
@@ -33,6 +31,6 @@ def one_dialog_kind(report: Report) -> Iterator[Finding]:
     root = manifest.tree.getroot()
     dialog, fields = root.find("connection-dialog"), root.find("connection-fields")
     if dialog is not None and fields is not None:
-        yield warning("dialog-and-fields-both", "the manifest names both <connection-dialog> and "
+        yield warning(DIALOG_AND_FIELDS_BOTH, "the manifest names both <connection-dialog> and "
                       "<connection-fields>; Tableau refuses a connector with both", manifest.name,
                       dialog.sourceline, hint="keep <connection-fields> (connection dialogs v2) and remove the .tcd")
