@@ -93,8 +93,49 @@ def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[st
         raise ScriptLimit(message or f"the script engine stopped: {str(exc).splitlines()[0]}") from None
     if not isinstance(output, str):
         raise ScriptLimit("the script runtime returned no result")
-    result: dict[str, Any] = json.loads(output)
-    return result
+    try:
+        result = json.loads(output)
+    except (ValueError, RecursionError):
+        result = None
+    if not _matches(result, _RESULT_SHAPE):
+        # A script that changed the built-ins the runtime relies on (Object.prototype.toJSON, ...) can bend its
+        # output; what does not have the documented shape is refused rather than read.
+        raise ScriptLimit("the scripts changed JavaScript's built-in objects so that the runtime's result is "
+                          "unreadable")
+    checked: dict[str, Any] = result
+    return checked
+
+
+#: What ``cpRuntime.evaluate`` returns, as :func:`_matches` reads it: a type, None, a tuple of alternatives,
+#: a one-item list (every item), a dict (those keys) or a ``{"*": shape}`` dict (every value).
+_TEXT = (str, None)
+_RESULT_SHAPE: Any = {
+    "attributes": [{"name": str, "value": str}],
+    "visible": {"*": bool}, "options": {"*": [str]},
+    "problems": [{"field": str, "problem": str, "message": str}], "signIn": bool,
+    "driver": {"name": _TEXT, "matched": (bool, None), "source": str},
+    "normalizer": ([{"name": str, "set": bool}], None),
+    "connectString": _TEXT, "url": _TEXT, "parts": ([str], None), "properties": ({"*": str}, None),
+    "propertiesStyle": _TEXT, "logs": [str],
+    "error": ({"file": str, "role": str, "kind": str, "message": str, "line": (int, None),
+               "column": (int, None)}, None),
+}
+
+
+def _matches(value: Any, shape: Any) -> bool:
+    if isinstance(shape, tuple):
+        return any(_matches(value, alternative) for alternative in shape)
+    if shape is None:
+        return value is None
+    if isinstance(shape, type):
+        return isinstance(value, shape) and (shape is bool or not isinstance(value, bool))
+    if isinstance(shape, list):
+        return isinstance(value, list) and all(_matches(item, shape[0]) for item in value)
+    if not isinstance(value, dict):
+        return False
+    if "*" in shape:
+        return all(_matches(item, shape["*"]) for item in value.values())
+    return all(key in value and _matches(value[key], inner) for key, inner in shape.items())
 
 
 def syntax_problem(source: str) -> SyntaxProblem | None:

@@ -144,6 +144,22 @@ def test_a_script_cannot_forge_the_runtime_output(make_connector: Callable[..., 
     assert as_json(str(folder))["url"] == "x"
 
 
+@pytest.mark.parametrize("pollution", [
+    "Object.prototype.toJSON = function () { return [1]; };",  # the result turns into a list
+    "Object.prototype.toJSON = function () { return 'x'; };",  # ... into a string
+    "Array.prototype.toJSON = function () { return 'x'; };",  # its lists into strings
+    "Object.prototype.toJSON = function () { var a = []; for (var i = 0; i < 1e5; i++) { a = [a]; } return a; };",
+    "var n = 0; Object.prototype.toJSON = function () { n += 1; return n === 3 ? {name: 1} : this; };",
+])
+def test_a_script_that_pollutes_the_builtins_gets_a_finding_not_a_traceback(
+        make_connector: Callable[..., Path], pollution: str) -> None:
+    folder = make_connector(builder(pollution + " return ['x'];"))
+    text = run(str(folder), "--set", "server=s")
+    assert text.exit_code == 1 and "[script-limit]" in text.output, text.output
+    data = as_json(str(folder), "--set", "server=s")
+    assert data["ok"] is False and data["error"]["kind"] == "limit"  # type: ignore[index]
+
+
 def test_invalid_connector_exits_1_without_running_scripts(make_connector: Callable[..., Path]) -> None:
     folder = make_connector({"fields.xml": "<connection-fields><field name='warehouse' label='x' "
                                            "value-type='string'/></connection-fields>",
