@@ -75,6 +75,10 @@ def _limit_message(exc: Exception) -> str | None:
     return None
 
 
+def _first_line(exc: Exception) -> str:
+    return next(iter(str(exc).splitlines()), "") or type(exc).__name__
+
+
 def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[str, str]) -> dict[str, Any]:
     """Run ``cpRuntime.evaluate`` on the connector model (see :mod:`connection_model`) and the values.
 
@@ -90,7 +94,7 @@ def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[st
         output = run(json.dumps({"connector": connector, "values": values, "options": options}))
     except (quickjs.JSException, quickjs.StackOverflow) as exc:
         message = _limit_message(exc)
-        raise ScriptLimit(message or f"the script engine stopped: {str(exc).splitlines()[0]}") from None
+        raise ScriptLimit(message or f"the script engine stopped: {_first_line(exc)}") from None
     if not isinstance(output, str):
         raise ScriptLimit("the script runtime returned no result")
     try:
@@ -148,13 +152,16 @@ def syntax_problem(source: str) -> SyntaxProblem | None:
     import quickjs
 
     context = _context()
+    # The thrown value is the file's: describing it may throw again (getters, proxies), which is said so.
     context.eval("var cpCheck = function (s) { try { (0, eval)(s); return ''; } catch (e) { "
-                 "return (e instanceof SyntaxError ? 'syntax' : 'exception') + '\\n' + String(e && e.name) + "
-                 "': ' + String(e && e.message) + '\\n' + String(e && e.stack); } };")
+                 "var kind = e instanceof SyntaxError ? 'syntax' : 'exception'; try { "
+                 "return kind + '\\n' + String(e && e.name) + ': ' + String(e && e.message) + '\\n' + "
+                 "String(e && e.stack); } catch (again) { return kind + '\\nthe file threw a value that cannot be "
+                 "shown (reading it threw again)\\n'; } } };")
     try:
         answer = context.eval("cpCheck")(source)
     except (quickjs.JSException, quickjs.StackOverflow) as exc:
-        return SyntaxProblem(_limit_message(exc) or str(exc).splitlines()[0], None, None, "limit")
+        return SyntaxProblem(_limit_message(exc) or _first_line(exc), None, None, "limit")
     if not answer:
         return None
     kind, _, rest = str(answer).partition("\n")
