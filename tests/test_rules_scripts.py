@@ -131,6 +131,41 @@ def test_a_hostile_file_is_checked_within_the_limits(make_connector: Callable[..
     assert report.ok and any(f.rule == "script-evaluation-error" for f in report.findings)
 
 
+@pytest.mark.parametrize("top", ["throw {get name() { throw ''; }};", "throw new Proxy({}, {get: function () { "
+                                 "throw ''; }});", "throw {toString: null, valueOf: null};"])
+def test_a_file_that_throws_an_odd_value_gets_a_warning(make_connector: Callable[..., Path], top: str) -> None:
+    found = findings(make_connector(builder(top + "\n(function (a) { return []; })")), "script-evaluation-error")
+    assert len(found) == 1 and found[0].message.startswith("connection-builder script: ")
+    assert found[0].message != "connection-builder script: "  # says something
+
+
+LOOPING = "while (true) {}\n(function (a) { return []; })"
+
+
+def test_a_script_named_many_times_is_checked_once(make_connector: Callable[..., Path]) -> None:
+    holder = '<connection-builder><script file="builder.js"/></connection-builder>'
+    tdr = BASE_FILES["resolver.tdr"].replace(holder, holder * 40)  # a schema error, but the rules still run
+    start = time.monotonic()
+    found = findings(make_connector({"resolver.tdr": tdr, **builder(LOOPING)}), "script-evaluation-error")
+    assert time.monotonic() - start < 30
+    assert len(found) == 1
+
+
+def test_many_slow_scripts_stop_at_the_checking_budget(make_connector: Callable[..., Path],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import connector_packager.rules.scripts as script_rules
+
+    monkeypatch.setattr(script_rules, "CHECK_BUDGET_SECONDS", 0.5)
+    names = [f"b{i}.js" for i in range(30)]
+    holders = "".join(f'<connection-builder><script file="{name}"/></connection-builder>' for name in names)
+    tdr = BASE_FILES["resolver.tdr"].replace("<connection-normalizer>", holders + "<connection-normalizer>")
+    start = time.monotonic()
+    found = findings(make_connector({"resolver.tdr": tdr, **dict.fromkeys(names, LOOPING)}),
+                     "script-evaluation-error")
+    assert time.monotonic() - start < 30  # 30 scripts of 2 s each would take a minute or more
+    assert "were not checked" in found[-1].message and len(found) < 30
+
+
 def test_condition_on_unknown_field(make_connector: Callable[..., Path]) -> None:
     fields = FIELDS_HEAD + '  <field name="username" label="User" value-type="string" category="authentication">' \
         '\n    <conditions><condition field="authentcation" value="auth-user"/></conditions>\n  </field>\n' \
