@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connector_packager.findings import Finding, Severity
 from connector_packager.validation import check_connector
@@ -190,6 +193,54 @@ def test_circular_conditions(make_connector: Callable[..., Path]) -> None:
     assert len(findings(make_connector({"fields.xml": self_loop}), "condition-circular")) == 1
     chain = fields.replace('<condition field="v-a" value="1"/>', '<condition field="server" value="1"/>')
     assert not findings(make_connector({"fields.xml": chain}), "condition-circular")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 9).flatmap(lambda n: st.lists(st.lists(st.integers(0, n - 1), max_size=4), min_size=n,
+                                                    max_size=n)))
+def test_circular_conditions_name_each_group_of_mutually_dependent_fields_once(edges: list[list[int]]) -> None:
+    from lxml import etree
+
+    from connector_packager.connector import ConnectorFile
+    from connector_packager.rules.field_logic import conditions_not_circular
+
+    xml = "<connection-fields>" + "".join(
+        f'<field name="f{i}"><conditions>' + "".join(f'<condition field="f{j}"/>' for j in targets) +
+        "</conditions></field>" for i, targets in enumerate(edges)) + "</connection-fields>"
+    found = list(conditions_not_circular(etree.fromstring(xml), ConnectorFile("f.xml", "connection-fields", b""),
+                                         None))  # type: ignore[arg-type]
+    reach = []  # brute force: what each field reaches
+    for i in range(len(edges)):
+        seen, todo = set(), [i]
+        while todo:
+            for j in edges[todo.pop()]:
+                if j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        reach.append(seen)
+    groups = {frozenset(j for j in range(len(edges)) if j in reach[i] and i in reach[j])
+              for i in range(len(edges)) if i in reach[i]}
+    assert len(found) == len(groups)
+    for finding, group in zip(found, sorted(groups, key=min), strict=True):
+        cycle = [int(name[1:]) for name in finding.message.split(": ", 1)[1].split(" (")[0].split(" -> ")]
+        assert cycle[0] == cycle[-1] == min(group) and set(cycle) <= group
+        assert all(b in edges[a] for a, b in itertools.pairwise(cycle))
+
+
+def test_circular_conditions_on_a_dialog_of_thousands_of_fields_take_no_time() -> None:
+    from lxml import etree
+
+    from connector_packager.connector import ConnectorFile
+    from connector_packager.rules.field_logic import conditions_not_circular
+
+    n = 3000  # a chain that closes on itself: the old search copied its path at every step (cubic)
+    xml = "<connection-fields>" + "".join(f'<field name="f{i}"><conditions><condition field="f{(i + 1) % n}"/>'
+                                          "</conditions></field>" for i in range(n)) + "</connection-fields>"
+    start = time.monotonic()
+    found = list(conditions_not_circular(etree.fromstring(xml), ConnectorFile("f.xml", "connection-fields", b""),
+                                         None))  # type: ignore[arg-type]
+    assert time.monotonic() - start < 5
+    assert len(found) == 1 and found[0].message.count(" -> ") == n
 
 
 def test_boolean_default_must_be_an_option(make_connector: Callable[..., Path]) -> None:
