@@ -85,6 +85,19 @@ def test_connector_text_cannot_break_out_of_the_page(make_connector: Callable[..
     assert preview.page.count("<script") == 3  # the model, the runtime text, the page's code
 
 
+def test_connector_text_that_spells_a_placeholder_stays_text(make_connector: Callable[..., Path]) -> None:
+    name = "T @@RUNTIME@@ @@MODEL@@ @@NONCE@@ @@TITLE@@"
+    folder = make_connector({"manifest.xml": BASE_FILES["manifest.xml"].replace('name="Tiny"', f'name="{name}"'),
+                             "fields.xml": BASE_FILES["fields.xml"].replace('label="Server"', f'label="{name}"')})
+    preview = build_preview(folder)
+    assert preview.page is not None
+    title = preview.page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title == f"{name}: connection dialog preview"
+    assert preview.page.count(embeddable_runtime()) == 1 and preview.page.count('id="cp-model"') == 1
+    model = json.loads(preview.page.split('id="cp-model">', 1)[1].split("</script>", 1)[0])
+    assert model["title"] == name and model["connector"]["fields"][0]["label"] == name
+
+
 # ---------------------------------------------------------------- the browser
 
 @pytest.fixture(scope="session")
