@@ -14,7 +14,12 @@ var cpRuntime = (function () {
   var SECRET_MASK = "********";
   var UNAVAILABLE = ["require", "fetch", "XMLHttpRequest", "importScripts", "WebSocket", "EventSource",
                      "Worker", "SharedWorker", "indexedDB", "caches", "localStorage", "sessionStorage",
-                     "postMessage", "close", "navigator", "location", "Deno", "process", "std", "os"];
+                     "postMessage", "close", "navigator", "location", "Deno", "process", "std", "os",
+                     // a worker's ways out that the Content-Security-Policy does not close (BroadcastChannel
+                     // reaches every page and worker of the file:// origin), or closes only for now
+                     "BroadcastChannel", "WebTransport", "WebSocketStream", "Notification",
+                     "webkitRequestFileSystem", "webkitRequestFileSystemSync", "webkitResolveLocalFileSystemURL",
+                     "webkitResolveLocalFileSystemSyncURL"];
 
   function own(object, key) { return object !== null && object !== undefined && hasOwn.call(object, key); }
 

@@ -389,6 +389,34 @@ def test_the_page_and_its_scripts_reach_no_network(open_page: Callable[[Path], P
     assert hits == []
 
 
+def test_the_scripts_cannot_reach_other_pages_of_the_file_origin(open_page: Callable[[Path], Page],
+                                                                 make_connector: Callable[..., Path],
+                                                                 browser: Any) -> None:
+    """A BroadcastChannel reaches every page and worker of the same origin (all of file://): the CSP does not
+    close it, so the runtime does; a listener in the page hears nothing."""
+    body = ("var said = [];\n"
+            "['BroadcastChannel', 'WebTransport', 'WebSocketStream', 'webkitRequestFileSystemSync'].forEach("
+            "function (n) { try { var c = new self[n]('cp-probe'); c.postMessage('escaped'); said.push(n + ' open'); }"
+            " catch (e) { said.push(String(e.message)); } });\n"
+            "return [said.join('; ')];")
+    page = open_page(make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"}))
+    heard = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1], heard = [], channel = new BroadcastChannel('cp-probe');"
+        "channel.onmessage = function (m) { heard.push(m.data); }; window.cpEvaluateNow();"
+        "setTimeout(function () { channel.close(); done(heard); }, 1500);")
+    assert heard == []
+    said = page.wait()["url"]
+    assert "open" not in said and said.count("is not available to connector scripts") == 4
+
+
+def test_a_script_that_pollutes_the_builtins_is_reported_in_the_page(open_page: Callable[[Path], Page],
+                                                                     make_connector: Callable[..., Path]) -> None:
+    body = "Object.prototype.toJSON = function () { return [1]; }; return ['x'];"
+    page = open_page(make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"}))
+    assert "built-in objects" in page.text("cp-error")
+    assert "built-in objects" in str(cli_json(page.folder, {})["error"])  # as the CLI says
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(
     list(";{}= ")), max_size=12), min_size=2, max_size=2))
