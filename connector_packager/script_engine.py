@@ -142,6 +142,26 @@ def _matches(value: Any, shape: Any) -> bool:
     return all(key in value and _matches(value[key], inner) for key, inner in shape.items())
 
 
+#: Evaluates a file and describes what it threw. The thrown value is the file's: describing it may throw again
+#: (getters, proxies), which is said so. The answer is cut to a bounded length with the ``slice`` captured before
+#: the file runs: that also gives a flat string (the binding cannot convert QuickJS's concatenated "ropes").
+_CHECK_SOURCE = """var cpCheck = (function () {
+  var cut = String.prototype.slice, toText = String, SyntaxErrorType = SyntaxError;
+  function text(value) { return cut.call(toText(value), 0, 4000); }
+  return function (source) {
+    try { (0, eval)(source); return ''; } catch (e) {
+      var kind = 'exception';
+      try {
+        kind = e instanceof SyntaxErrorType ? 'syntax' : 'exception';
+        return cut.call(kind + '\\n' + text(e && e.name) + ': ' + text(e && e.message) + '\\n' + text(e && e.stack), 0);
+      } catch (again) {
+        return kind + '\\nthe file threw a value that cannot be shown (reading it threw again)\\n';
+      }
+    }
+  };
+})();"""
+
+
 def syntax_problem(source: str) -> SyntaxProblem | None:
     """Evaluate ``source`` as Tableau does (the file's value should be a function; it is not called).
 
@@ -152,12 +172,7 @@ def syntax_problem(source: str) -> SyntaxProblem | None:
     import quickjs
 
     context = _context()
-    # The thrown value is the file's: describing it may throw again (getters, proxies), which is said so.
-    context.eval("var cpCheck = function (s) { try { (0, eval)(s); return ''; } catch (e) { "
-                 "var kind = e instanceof SyntaxError ? 'syntax' : 'exception'; try { "
-                 "return kind + '\\n' + String(e && e.name) + ': ' + String(e && e.message) + '\\n' + "
-                 "String(e && e.stack); } catch (again) { return kind + '\\nthe file threw a value that cannot be "
-                 "shown (reading it threw again)\\n'; } } };")
+    context.eval(_CHECK_SOURCE)
     try:
         answer = context.eval("cpCheck")(source)
     except (quickjs.JSException, quickjs.StackOverflow) as exc:

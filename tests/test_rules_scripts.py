@@ -142,6 +142,15 @@ def test_a_file_that_throws_an_odd_value_gets_a_warning(make_connector: Callable
     assert found[0].message != "connection-builder script: "  # says something
 
 
+@pytest.mark.parametrize("what", ["stack", "message", "name"])
+def test_a_file_that_throws_a_long_built_text_gets_a_bounded_warning(make_connector: Callable[..., Path],
+                                                                     what: str) -> None:
+    # A text built by concatenation is a "rope" inside QuickJS, which the Python binding cannot convert.
+    top = f"var t = 'at (<input>:1:1) '.repeat(5000); throw {{name: 'E', message: 'm', {what}: t + t}};"
+    found = findings(make_connector(builder(top + "\n(function (a) { return []; })")), "script-evaluation-error")
+    assert len(found) == 1 and len(found[0].message) < 10_000
+
+
 LOOPING = "while (true) {}\n(function (a) { return []; })"
 
 
