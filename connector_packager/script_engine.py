@@ -75,8 +75,10 @@ def _limit_message(exc: Exception) -> str | None:
     return None
 
 
-def _first_line(exc: Exception) -> str:
-    return next(iter(str(exc).splitlines()), "") or type(exc).__name__
+def _first_line(exc: Exception, limit: int = 1000) -> str:
+    """The first line of an engine error, cut to ``limit`` characters (a script chooses what it throws)."""
+    line = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+    return line if len(line) <= limit else line[:limit] + "…"
 
 
 def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[str, str]) -> dict[str, Any]:

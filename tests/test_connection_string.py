@@ -182,6 +182,13 @@ def test_odd_thrown_values_and_results_are_reported_not_crashed_on(make_connecto
     assert data["error"]["kind"] == kind and data["error"]["file"] == "builder.js"  # type: ignore[index]
 
 
+def test_what_escapes_the_runtime_is_shown_in_bounded_length(make_connector: Callable[..., Path]) -> None:
+    folder = make_connector(builder("Object.prototype.toJSON = function () { throw 'ab'.repeat(1e6); };"
+                                    " return ['x'];"))
+    result = run(str(folder), "--set", "server=s")
+    assert result.exit_code == 1 and "[script-limit]" in result.output and len(result.output) < 10_000
+
+
 def test_a_result_read_twice_cannot_change_between_reads(make_connector: Callable[..., Path]) -> None:
     folder = make_connector(builder(
         "var n = 0, a = ['x'];\n"
