@@ -248,10 +248,14 @@ def build_model(report: Report) -> ConnectionModel:
     if resolver_file is not None and resolver_file.tree is not None:
         root = resolver_file.tree.getroot()
         by_name = {f.name: f for f in report.files if f.kind == "script"}
+        named: set[tuple[str, str]] = set()
         for role in SCRIPT_ROLES:
             for script in root.iterfind(f".//{role}/script"):
                 known = by_name.get(script.get("file") or "")
-                if known is not None:
+                # A file named again for the same role (the schema allows once) is taken once: thousands of
+                # references to one script cost no more than one.
+                if known is not None and (role, known.name) not in named:
+                    named.add((role, known.name))
                     source = known.data.decode("utf-8", errors="replace").lstrip("\ufeff")
                     scripts.append(Script(role, known.name, source, script.sourceline))
         drivers = [DriverRule(el.get("type") or "", (el.text or "").strip())

@@ -22,6 +22,8 @@ from typing import Any
 from connector_packager.connector import Report
 from connector_packager.errors import UsageProblem
 
+#: The template's placeholders (``@@NAME@@``), filled in one pass.
+_PLACEHOLDER = re.compile(r"@@(NONCE|TITLE|RUNTIME|MODEL)@@")
 #: Characters that must not appear literally inside a <script> element's JSON.
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -81,11 +83,10 @@ def build_preview(folder: Path, *, platform: str = "win") -> Preview:
         "findings": [finding_line(f, "") for f in report.findings],
         "notes": ([INFERRED_V1] if model.dialog == "v1" else []) + list(INFERRED),
     }
-    nonce = secrets.token_urlsafe(18)
-    page = (_template().replace("@@NONCE@@", nonce)
-            .replace("@@TITLE@@", html.escape(f"{name}: connection dialog preview"))
-            .replace("@@RUNTIME@@", embeddable_runtime())
-            .replace("@@MODEL@@", script_json(data)))
+    filling = {"NONCE": secrets.token_urlsafe(18), "TITLE": html.escape(f"{name}: connection dialog preview"),
+               "RUNTIME": embeddable_runtime(), "MODEL": script_json(data)}
+    # One pass over the template: a connector's text that spells a placeholder stays text.
+    page = _PLACEHOLDER.sub(lambda m: filling[m.group(1)], _template())
     return Preview(report, page)
 
 

@@ -75,6 +75,12 @@ def _limit_message(exc: Exception) -> str | None:
     return None
 
 
+def _first_line(exc: Exception, limit: int = 1000) -> str:
+    """The first line of an engine error, cut to ``limit`` characters (a script chooses what it throws)."""
+    line = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
 def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[str, str]) -> dict[str, Any]:
     """Run ``cpRuntime.evaluate`` on the connector model (see :mod:`connection_model`) and the values.
 
@@ -90,11 +96,72 @@ def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[st
         output = run(json.dumps({"connector": connector, "values": values, "options": options}))
     except (quickjs.JSException, quickjs.StackOverflow) as exc:
         message = _limit_message(exc)
-        raise ScriptLimit(message or f"the script engine stopped: {str(exc).splitlines()[0]}") from None
+        raise ScriptLimit(message or f"the script engine stopped: {_first_line(exc)}") from None
     if not isinstance(output, str):
         raise ScriptLimit("the script runtime returned no result")
-    result: dict[str, Any] = json.loads(output)
-    return result
+    try:
+        result = json.loads(output)
+    except (ValueError, RecursionError):
+        result = None
+    if not _matches(result, _RESULT_SHAPE):
+        # A script that changed the built-ins the runtime relies on (Object.prototype.toJSON, ...) can bend its
+        # output; what does not have the documented shape is refused rather than read.
+        raise ScriptLimit("the scripts changed JavaScript's built-in objects so that the runtime's result is "
+                          "unreadable")
+    checked: dict[str, Any] = result
+    return checked
+
+
+#: What ``cpRuntime.evaluate`` returns, as :func:`_matches` reads it: a type, None, a tuple of alternatives,
+#: a one-item list (every item), a dict (those keys) or a ``{"*": shape}`` dict (every value).
+_TEXT = (str, None)
+_RESULT_SHAPE: Any = {
+    "attributes": [{"name": str, "value": str}],
+    "visible": {"*": bool}, "options": {"*": [str]},
+    "problems": [{"field": str, "problem": str, "message": str}], "signIn": bool,
+    "driver": {"name": _TEXT, "matched": (bool, None), "source": str},
+    "normalizer": ([{"name": str, "set": bool}], None),
+    "connectString": _TEXT, "url": _TEXT, "parts": ([str], None), "properties": ({"*": str}, None),
+    "propertiesStyle": _TEXT, "logs": [str],
+    "error": ({"file": str, "role": str, "kind": str, "message": str, "line": (int, None),
+               "column": (int, None)}, None),
+}
+
+
+def _matches(value: Any, shape: Any) -> bool:
+    if isinstance(shape, tuple):
+        return any(_matches(value, alternative) for alternative in shape)
+    if shape is None:
+        return value is None
+    if isinstance(shape, type):
+        return isinstance(value, shape) and (shape is bool or not isinstance(value, bool))
+    if isinstance(shape, list):
+        return isinstance(value, list) and all(_matches(item, shape[0]) for item in value)
+    if not isinstance(value, dict):
+        return False
+    if "*" in shape:
+        return all(_matches(item, shape["*"]) for item in value.values())
+    return all(key in value and _matches(value[key], inner) for key, inner in shape.items())
+
+
+#: Evaluates a file and describes what it threw. The thrown value is the file's: describing it may throw again
+#: (getters, proxies), which is said so. The answer is cut to a bounded length with the ``slice`` captured before
+#: the file runs: that also gives a flat string (the binding cannot convert QuickJS's concatenated "ropes").
+_CHECK_SOURCE = """var cpCheck = (function () {
+  var cut = String.prototype.slice, toText = String, SyntaxErrorType = SyntaxError;
+  function text(value) { return cut.call(toText(value), 0, 4000); }
+  return function (source) {
+    try { (0, eval)(source); return ''; } catch (e) {
+      var kind = 'exception';
+      try {
+        kind = e instanceof SyntaxErrorType ? 'syntax' : 'exception';
+        return cut.call(kind + '\\n' + text(e && e.name) + ': ' + text(e && e.message) + '\\n' + text(e && e.stack), 0);
+      } catch (again) {
+        return kind + '\\nthe file threw a value that cannot be shown (reading it threw again)\\n';
+      }
+    }
+  };
+})();"""
 
 
 def syntax_problem(source: str) -> SyntaxProblem | None:
@@ -107,13 +174,11 @@ def syntax_problem(source: str) -> SyntaxProblem | None:
     import quickjs
 
     context = _context()
-    context.eval("var cpCheck = function (s) { try { (0, eval)(s); return ''; } catch (e) { "
-                 "return (e instanceof SyntaxError ? 'syntax' : 'exception') + '\\n' + String(e && e.name) + "
-                 "': ' + String(e && e.message) + '\\n' + String(e && e.stack); } };")
+    context.eval(_CHECK_SOURCE)
     try:
         answer = context.eval("cpCheck")(source)
     except (quickjs.JSException, quickjs.StackOverflow) as exc:
-        return SyntaxProblem(_limit_message(exc) or str(exc).splitlines()[0], None, None, "limit")
+        return SyntaxProblem(_limit_message(exc) or _first_line(exc), None, None, "limit")
     if not answer:
         return None
     kind, _, rest = str(answer).partition("\n")

@@ -14,7 +14,12 @@ var cpRuntime = (function () {
   var SECRET_MASK = "********";
   var UNAVAILABLE = ["require", "fetch", "XMLHttpRequest", "importScripts", "WebSocket", "EventSource",
                      "Worker", "SharedWorker", "indexedDB", "caches", "localStorage", "sessionStorage",
-                     "postMessage", "close", "navigator", "location", "Deno", "process", "std", "os"];
+                     "postMessage", "close", "navigator", "location", "Deno", "process", "std", "os",
+                     // a worker's ways out that the Content-Security-Policy does not close (BroadcastChannel
+                     // reaches every page and worker of the file:// origin), or closes only for now
+                     "BroadcastChannel", "WebTransport", "WebSocketStream", "Notification",
+                     "webkitRequestFileSystem", "webkitRequestFileSystemSync", "webkitResolveLocalFileSystemURL",
+                     "webkitResolveLocalFileSystemSyncURL"];
 
   function own(object, key) { return object !== null && object !== undefined && hasOwn.call(object, key); }
 
@@ -211,17 +216,23 @@ var cpRuntime = (function () {
   }
 
   function failure(script, kind, message, error) {
-    var where = error ? scriptPosition(error, script.file) : {line: null, column: null};
+    var where = {line: null, column: null};
+    // A thrown value is the script's: its getters, proxy traps and toString may throw in turn.
+    try { if (error) { where = scriptPosition(error, script.file); } } catch (e) { /* no position */ }
     return {file: script.file, role: script.role, kind: kind, message: message, line: where.line,
             column: where.column};
   }
 
   function describe(error) {
-    if (error instanceof TableauException) { return error.message; }
-    if (error && typeof error === "object" && "message" in error) {
-      return (error.name ? StringCtor(error.name) + ": " : "") + StringCtor(error.message);
+    try {
+      if (error instanceof TableauException) { return StringCtor(error.message); }
+      if (error && typeof error === "object" && "message" in error) {
+        return (error.name ? StringCtor(error.name) + ": " : "") + StringCtor(error.message);
+      }
+      return StringCtor(error);
+    } catch (e) {
+      return "a thrown value that cannot be shown (reading it threw again)";
     }
-    return StringCtor(error);
   }
 
   function runScript(script, attr) {
@@ -229,7 +240,7 @@ var cpRuntime = (function () {
     try {
       fn = (0, eval)(script.source + "\n//# sourceURL=" + script.file);
     } catch (e) {
-      return {error: failure(script, "syntax", describe(e), e)};
+      return {error: failure(script, e instanceof SyntaxError ? "syntax" : "exception", describe(e), e)};
     }
     if (typeof fn !== "function") {
       return {error: failure(script, "result", "the script is not a function expression (it evaluates to " +
@@ -245,8 +256,18 @@ var cpRuntime = (function () {
 
   function stringList(value) {
     if (!isArray(value)) { return null; }
-    for (var i = 0; i < value.length; i += 1) { if (typeof value[i] !== "string") { return null; } }
-    return value.slice();
+    var copy = [], length = value.length;  // each item read once: a getter cannot answer twice
+    for (var i = 0; i < length; i += 1) {
+      var item = value[i];
+      if (typeof item !== "string") { return null; }
+      copy.push(item);
+    }
+    return copy;
+  }
+
+  // A script's result read by `reader`, or null when reading it throws (a getter or a proxy trap).
+  function readResult(reader, value) {
+    try { return reader(value); } catch (e) { return null; }
   }
 
   function propertiesOf(value) {
@@ -334,7 +355,7 @@ var cpRuntime = (function () {
       var run = runScript(script, attr);
       if (run.error) { result.error = run.error; break; }
       if (script.role === "connection-builder") {
-        var parts = stringList(run.value);
+        var parts = readResult(stringList, run.value);
         if (parts === null) {
           result.error = failure(script, "result", "the connection builder must return an array of strings", null);
           break;
@@ -342,7 +363,7 @@ var cpRuntime = (function () {
         result.parts = parts.map(mask);
         if (connector.jdbc) { result.url = mask(parts.join("")); } else { result.connectString = mask(parts.join(";")); }
       } else {
-        var props = propertiesOf(run.value);
+        var props = readResult(propertiesOf, run.value);
         if (props === null) {
           result.error = failure(script, "result", "the connection properties script must return an object " +
                                  "of strings (or an array of \"key=value\" strings)", null);
@@ -353,6 +374,9 @@ var cpRuntime = (function () {
         result.propertiesStyle = props.style;
       }
     }
+    // What a script logs or throws is shown too: a secret it mentions is masked there as well.
+    result.logs = logs.map(mask);
+    if (result.error !== null) { result.error.message = mask(result.error.message); }
     return result;
   }
 

@@ -144,6 +144,70 @@ def test_a_script_cannot_forge_the_runtime_output(make_connector: Callable[..., 
     assert as_json(str(folder))["url"] == "x"
 
 
+@pytest.mark.parametrize("pollution", [
+    "Object.prototype.toJSON = function () { return [1]; };",  # the result turns into a list
+    "Object.prototype.toJSON = function () { return 'x'; };",  # ... into a string
+    "Array.prototype.toJSON = function () { return 'x'; };",  # its lists into strings
+    "Object.prototype.toJSON = function () { var a = []; for (var i = 0; i < 1e5; i++) { a = [a]; } return a; };",
+    "var n = 0; Object.prototype.toJSON = function () { n += 1; return n === 3 ? {name: 1} : this; };",
+])
+def test_a_script_that_pollutes_the_builtins_gets_a_finding_not_a_traceback(
+        make_connector: Callable[..., Path], pollution: str) -> None:
+    folder = make_connector(builder(pollution + " return ['x'];"))
+    text = run(str(folder), "--set", "server=s")
+    assert text.exit_code == 1 and "[script-limit]" in text.output, text.output
+    data = as_json(str(folder), "--set", "server=s")
+    assert data["ok"] is False and data["error"]["kind"] == "limit"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("throw {get message() { throw ''; }};", "exception"),  # a getter that throws
+    ("throw {get name() { throw ''; }, message: 'm'};", "exception"),
+    ("throw new Proxy({}, {has: function () { throw ''; }});", "exception"),  # a proxy whose trap throws
+    ("var e = new Error('x'); Object.defineProperty(e, 'stack', {get: function () { throw ''; }}); throw e;",
+     "exception"),
+    ("connectionHelper.ThrowTableauException({toString: function () { throw 'again'; }});", "exception"),
+    ("connectionHelper.ThrowTableauException(Symbol('odd'));", "tableau"),
+    ("connectionHelper.ThrowTableauException();", "tableau"),
+    ("return new Proxy([], {get: function (t, k) { if (k === 'length') { return 1; } throw 'trap'; }});", "result"),
+    ("var a = {length: 1}; return a;", "result"),
+    ("var c = ['x']; c.push(c); return c;", "result"),  # cyclic
+])
+def test_odd_thrown_values_and_results_are_reported_not_crashed_on(make_connector: Callable[..., Path],
+                                                                     body: str, kind: str) -> None:
+    folder = make_connector(builder(body))
+    result = run(str(folder), "--set", "server=s")
+    assert result.exit_code == 1 and "[script-" + kind + "]" in result.output, result.output
+    data = as_json(str(folder), "--set", "server=s")
+    assert data["error"]["kind"] == kind and data["error"]["file"] == "builder.js"  # type: ignore[index]
+
+
+def test_what_escapes_the_runtime_is_shown_in_bounded_length(make_connector: Callable[..., Path]) -> None:
+    folder = make_connector(builder("Object.prototype.toJSON = function () { throw 'ab'.repeat(1e6); };"
+                                    " return ['x'];"))
+    result = run(str(folder), "--set", "server=s")
+    assert result.exit_code == 1 and "[script-limit]" in result.output and len(result.output) < 10_000
+
+
+def test_a_result_read_twice_cannot_change_between_reads(make_connector: Callable[..., Path]) -> None:
+    folder = make_connector(builder(
+        "var n = 0, a = ['x'];\n"
+        "Object.defineProperty(a, 0, {get: function () { n += 1; return n > 1 ? {toString: function () { "
+        "throw 'late'; }} : 'x'; }});\nreturn a;"))
+    data = as_json(str(folder), "--set", "server=s")
+    assert data["error"] is None and data["url"] == "x"
+
+
+def test_secrets_are_masked_in_what_a_script_logs_or_throws(make_connector: Callable[..., Path]) -> None:
+    folder = make_connector(builder("logging.Log('password is ' + attr.password);\n"
+                                    "connectionHelper.ThrowTableauException('bad password ' + attr.password);"))
+    for fmt in ("text", "json"):
+        result = run(str(folder), "--set", "server=s", "--set", "password=hunter2;x", "--format", fmt)
+        assert result.exit_code == 1
+        assert "hunter2" not in result.output and "password is ********" in result.output
+        assert "bad password ********" in result.output
+
+
 def test_invalid_connector_exits_1_without_running_scripts(make_connector: Callable[..., Path]) -> None:
     folder = make_connector({"fields.xml": "<connection-fields><field name='warehouse' label='x' "
                                            "value-type='string'/></connection-fields>",

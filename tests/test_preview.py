@@ -85,6 +85,19 @@ def test_connector_text_cannot_break_out_of_the_page(make_connector: Callable[..
     assert preview.page.count("<script") == 3  # the model, the runtime text, the page's code
 
 
+def test_connector_text_that_spells_a_placeholder_stays_text(make_connector: Callable[..., Path]) -> None:
+    name = "T @@RUNTIME@@ @@MODEL@@ @@NONCE@@ @@TITLE@@"
+    folder = make_connector({"manifest.xml": BASE_FILES["manifest.xml"].replace('name="Tiny"', f'name="{name}"'),
+                             "fields.xml": BASE_FILES["fields.xml"].replace('label="Server"', f'label="{name}"')})
+    preview = build_preview(folder)
+    assert preview.page is not None
+    title = preview.page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title == f"{name}: connection dialog preview"
+    assert preview.page.count(embeddable_runtime()) == 1 and preview.page.count('id="cp-model"') == 1
+    model = json.loads(preview.page.split('id="cp-model">', 1)[1].split("</script>", 1)[0])
+    assert model["title"] == name and model["connector"]["fields"][0]["label"] == name
+
+
 # ---------------------------------------------------------------- the browser
 
 @pytest.fixture(scope="session")
@@ -374,6 +387,34 @@ def test_the_page_and_its_scripts_reach_no_network(open_page: Callable[[Path], P
     page.driver.execute_script("try { fetch(arguments[0] + '/page').catch(function () {}); } catch (e) {}", url)
     time.sleep(1.0)
     assert hits == []
+
+
+def test_the_scripts_cannot_reach_other_pages_of_the_file_origin(open_page: Callable[[Path], Page],
+                                                                 make_connector: Callable[..., Path],
+                                                                 browser: Any) -> None:
+    """A BroadcastChannel reaches every page and worker of the same origin (all of file://): the CSP does not
+    close it, so the runtime does; a listener in the page hears nothing."""
+    body = ("var said = [];\n"
+            "['BroadcastChannel', 'WebTransport', 'WebSocketStream', 'webkitRequestFileSystemSync'].forEach("
+            "function (n) { try { var c = new self[n]('cp-probe'); c.postMessage('escaped'); said.push(n + ' open'); }"
+            " catch (e) { said.push(String(e.message)); } });\n"
+            "return [said.join('; ')];")
+    page = open_page(make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"}))
+    heard = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1], heard = [], channel = new BroadcastChannel('cp-probe');"
+        "channel.onmessage = function (m) { heard.push(m.data); }; window.cpEvaluateNow();"
+        "setTimeout(function () { channel.close(); done(heard); }, 1500);")
+    assert heard == []
+    said = page.wait()["url"]
+    assert "open" not in said and said.count("is not available to connector scripts") == 4
+
+
+def test_a_script_that_pollutes_the_builtins_is_reported_in_the_page(open_page: Callable[[Path], Page],
+                                                                     make_connector: Callable[..., Path]) -> None:
+    body = "Object.prototype.toJSON = function () { return [1]; }; return ['x'];"
+    page = open_page(make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"}))
+    assert "built-in objects" in page.text("cp-error")
+    assert "built-in objects" in str(cli_json(page.folder, {})["error"])  # as the CLI says
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connector_packager.findings import Finding, Severity
 from connector_packager.validation import check_connector
@@ -131,6 +134,50 @@ def test_a_hostile_file_is_checked_within_the_limits(make_connector: Callable[..
     assert report.ok and any(f.rule == "script-evaluation-error" for f in report.findings)
 
 
+@pytest.mark.parametrize("top", ["throw {get name() { throw ''; }};", "throw new Proxy({}, {get: function () { "
+                                 "throw ''; }});", "throw {toString: null, valueOf: null};"])
+def test_a_file_that_throws_an_odd_value_gets_a_warning(make_connector: Callable[..., Path], top: str) -> None:
+    found = findings(make_connector(builder(top + "\n(function (a) { return []; })")), "script-evaluation-error")
+    assert len(found) == 1 and found[0].message.startswith("connection-builder script: ")
+    assert found[0].message != "connection-builder script: "  # says something
+
+
+@pytest.mark.parametrize("what", ["stack", "message", "name"])
+def test_a_file_that_throws_a_long_built_text_gets_a_bounded_warning(make_connector: Callable[..., Path],
+                                                                     what: str) -> None:
+    # A text built by concatenation is a "rope" inside QuickJS, which the Python binding cannot convert.
+    top = f"var t = 'at (<input>:1:1) '.repeat(5000); throw {{name: 'E', message: 'm', {what}: t + t}};"
+    found = findings(make_connector(builder(top + "\n(function (a) { return []; })")), "script-evaluation-error")
+    assert len(found) == 1 and len(found[0].message) < 10_000
+
+
+LOOPING = "while (true) {}\n(function (a) { return []; })"
+
+
+def test_a_script_named_many_times_is_checked_once(make_connector: Callable[..., Path]) -> None:
+    holder = '<connection-builder><script file="builder.js"/></connection-builder>'
+    tdr = BASE_FILES["resolver.tdr"].replace(holder, holder * 40)  # a schema error, but the rules still run
+    start = time.monotonic()
+    found = findings(make_connector({"resolver.tdr": tdr, **builder(LOOPING)}), "script-evaluation-error")
+    assert time.monotonic() - start < 30
+    assert len(found) == 1
+
+
+def test_many_slow_scripts_stop_at_the_checking_budget(make_connector: Callable[..., Path],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import connector_packager.rules.scripts as script_rules
+
+    monkeypatch.setattr(script_rules, "CHECK_BUDGET_SECONDS", 0.5)
+    names = [f"b{i}.js" for i in range(30)]
+    holders = "".join(f'<connection-builder><script file="{name}"/></connection-builder>' for name in names)
+    tdr = BASE_FILES["resolver.tdr"].replace("<connection-normalizer>", holders + "<connection-normalizer>")
+    start = time.monotonic()
+    found = findings(make_connector({"resolver.tdr": tdr, **dict.fromkeys(names, LOOPING)}),
+                     "script-evaluation-error")
+    assert time.monotonic() - start < 30  # 30 scripts of 2 s each would take a minute or more
+    assert "were not checked" in found[-1].message and len(found) < 30
+
+
 def test_condition_on_unknown_field(make_connector: Callable[..., Path]) -> None:
     fields = FIELDS_HEAD + '  <field name="username" label="User" value-type="string" category="authentication">' \
         '\n    <conditions><condition field="authentcation" value="auth-user"/></conditions>\n  </field>\n' \
@@ -155,6 +202,54 @@ def test_circular_conditions(make_connector: Callable[..., Path]) -> None:
     assert len(findings(make_connector({"fields.xml": self_loop}), "condition-circular")) == 1
     chain = fields.replace('<condition field="v-a" value="1"/>', '<condition field="server" value="1"/>')
     assert not findings(make_connector({"fields.xml": chain}), "condition-circular")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 9).flatmap(lambda n: st.lists(st.lists(st.integers(0, n - 1), max_size=4), min_size=n,
+                                                    max_size=n)))
+def test_circular_conditions_name_each_group_of_mutually_dependent_fields_once(edges: list[list[int]]) -> None:
+    from lxml import etree
+
+    from connector_packager.connector import ConnectorFile
+    from connector_packager.rules.field_logic import conditions_not_circular
+
+    xml = "<connection-fields>" + "".join(
+        f'<field name="f{i}"><conditions>' + "".join(f'<condition field="f{j}"/>' for j in targets) +
+        "</conditions></field>" for i, targets in enumerate(edges)) + "</connection-fields>"
+    found = list(conditions_not_circular(etree.fromstring(xml), ConnectorFile("f.xml", "connection-fields", b""),
+                                         None))  # type: ignore[arg-type]
+    reach = []  # brute force: what each field reaches
+    for i in range(len(edges)):
+        seen, todo = set(), [i]
+        while todo:
+            for j in edges[todo.pop()]:
+                if j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        reach.append(seen)
+    groups = {frozenset(j for j in range(len(edges)) if j in reach[i] and i in reach[j])
+              for i in range(len(edges)) if i in reach[i]}
+    assert len(found) == len(groups)
+    for finding, group in zip(found, sorted(groups, key=min), strict=True):
+        cycle = [int(name[1:]) for name in finding.message.split(": ", 1)[1].split(" (")[0].split(" -> ")]
+        assert cycle[0] == cycle[-1] == min(group) and set(cycle) <= group
+        assert all(b in edges[a] for a, b in itertools.pairwise(cycle))
+
+
+def test_circular_conditions_on_a_dialog_of_thousands_of_fields_take_no_time() -> None:
+    from lxml import etree
+
+    from connector_packager.connector import ConnectorFile
+    from connector_packager.rules.field_logic import conditions_not_circular
+
+    n = 3000  # a chain that closes on itself: the old search copied its path at every step (cubic)
+    xml = "<connection-fields>" + "".join(f'<field name="f{i}"><conditions><condition field="f{(i + 1) % n}"/>'
+                                          "</conditions></field>" for i in range(n)) + "</connection-fields>"
+    start = time.monotonic()
+    found = list(conditions_not_circular(etree.fromstring(xml), ConnectorFile("f.xml", "connection-fields", b""),
+                                         None))  # type: ignore[arg-type]
+    assert time.monotonic() - start < 5
+    assert len(found) == 1 and found[0].message.count(" -> ") == n
 
 
 def test_boolean_default_must_be_an_option(make_connector: Callable[..., Path]) -> None:

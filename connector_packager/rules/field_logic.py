@@ -7,6 +7,7 @@ not check either, so these are warnings (the verdict stays the packager's).
 from __future__ import annotations
 
 import difflib
+from collections import deque
 from collections.abc import Iterator
 
 from lxml import etree
@@ -58,32 +59,87 @@ def condition_fields_exist(root: etree._Element, file: ConnectorFile, facts: Con
                               hint=f"did you mean {close[0]!r}?" if close else None)
 
 
+def _strongly_connected(depends: dict[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components of the graph (Tarjan's algorithm with an explicit stack: linear)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    for root in depends:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, next_edge = work.pop()
+            if next_edge == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            targets = depends.get(node, [])
+            if next_edge < len(targets):
+                work.append((node, next_edge + 1))
+                target = targets[next_edge]
+                if target not in depends:
+                    continue
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+def _cycle_through(start: str, members: set[str], depends: dict[str, list[str]]) -> list[str] | None:
+    """A shortest path from ``start`` back to itself inside ``members`` (breadth first), or None."""
+    came_from: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        name = queue.popleft()
+        for target in depends.get(name, []):
+            if target == start:
+                path = [name]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return [*reversed(path), start]
+            if target in members and target not in came_from:
+                came_from[target] = name
+                queue.append(target)
+    return None
+
+
 @rule("connection-fields")
 def conditions_not_circular(root: etree._Element, file: ConnectorFile, facts: ConnectorFacts) -> Iterator[Finding]:
-    """Conditions do not go round in a circle (a field shown depending, in the end, on itself)."""
+    """Conditions do not go round in a circle (a field shown depending, in the end, on itself).
+
+    One warning per group of fields that depend on each other, showing one shortest circle through the first
+    of them in document order; linear in the number of conditions, whatever the dialog holds.
+    """
     depends: dict[str, list[str]] = {}
     lines: dict[str, int | None] = {}
     for field in root.iter("field"):
         name = field.get("name") or ""
         depends.setdefault(name, []).extend(c.get("field") or "" for c in _field_conditions(field))
         lines.setdefault(name, field.sourceline)
-    reported: set[frozenset[str]] = set()
-    for start in depends:
-        # Depth-first search with an explicit stack: the path from `start` back to itself, if any.
-        stack: list[tuple[str, list[str]]] = [(start, [start])]
-        seen: set[str] = set()
-        while stack:
-            name, path = stack.pop()
-            for target in depends.get(name, []):
-                if target == start:
-                    cycle = frozenset(path)
-                    if cycle not in reported:
-                        reported.add(cycle)
-                        yield warning(CONDITION_CIRCULAR, "circular conditions: " + " -> ".join([*path, start])
-                                      + " (Tableau refuses the connector)", file.name, lines.get(start))
-                elif target in depends and target not in seen:
-                    seen.add(target)
-                    stack.append((target, [*path, target]))
+    order = {name: position for position, name in enumerate(depends)}
+    for component in sorted(_strongly_connected(depends), key=lambda c: min(order[n] for n in c)):
+        start = min(component, key=order.__getitem__)
+        cycle = _cycle_through(start, set(component), depends)
+        if cycle is not None:
+            yield warning(CONDITION_CIRCULAR, "circular conditions: " + " -> ".join(cycle)
+                          + " (Tableau refuses the connector)", file.name, lines.get(start))
 
 
 @rule("connection-fields")

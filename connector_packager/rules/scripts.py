@@ -8,6 +8,7 @@ All findings are warnings, so verdicts stay those of Tableau's packager.
 from __future__ import annotations
 
 import difflib
+import time
 from collections.abc import Iterator
 
 from connector_packager.catalogue import Severity, declare
@@ -19,6 +20,9 @@ from connector_packager.rules import connector_rule
 #: and the connectionHelper constants: the documentation gives no complete list).
 PLATFORM_ATTRIBUTES = ("class", "one-time-sql", "odbc-connect-string-extras", "tableau-server-auth-mode",
                        "tableau-server-user")
+#: Seconds that checking all of a connector's scripts may take (each is also bounded by the engine's limits):
+#: past it, the remaining scripts are not checked and one warning says so.
+CHECK_BUDGET_SECONDS = 10.0
 #: Attributes an OAuth connector's scripts receive (inferred from the SDK's OAuth samples).
 OAUTH_ATTRIBUTES = ("ACCESSTOKEN", "REFRESHTOKEN", "id-token", "instanceurl", "username")
 
@@ -97,7 +101,15 @@ def script_checks(report: Report) -> Iterator[Finding]:
     # A file that failed to parse may have defined fields: its parse error is reported, and no attribute is called
     # unknown while what the dialog provides is not known.
     fields_known = not any(f.is_xml and f.tree is None for f in report.files)
+    started, checked = time.monotonic(), 0
     for script in model.scripts:
+        if time.monotonic() - started > CHECK_BUDGET_SECONDS:
+            skipped = len(model.scripts) - checked
+            yield warning(SCRIPT_EVALUATION_ERROR, f"{skipped} of the {len(model.scripts)} scripts were not checked "
+                          f"(from {script.file} on): checking the scripts took more than {CHECK_BUDGET_SECONDS:g} s",
+                          script.file)
+            return
+        checked += 1
         if script.role in DEPRECATED_SCRIPT_ROLES:
             yield warning(SCRIPT_DEPRECATED, f"<{script.role}> scripts are deprecated: Tableau 2021.2 and later "
                           f"refuse to load a connector that has one ({script.file})", model.resolver_file,
