@@ -58,8 +58,19 @@ def connector_subfolders(folder: Path) -> list[str]:
 
 
 def discover(folder: Path, report: Report) -> None:
-    """Fill ``report.files`` and the connector's identity; add findings for what is wrong."""
-    _Walker(folder, report).run()
+    """Fill ``report.files`` and the connector's identity; add findings for what is wrong. A file that cannot be
+    read (``OSError``) is a ``file-unreadable`` finding naming its path, never an exception."""
+    try:
+        _Walker(folder, report).run()
+    except OSError as exc:  # the folder itself, or its manifest, cannot be looked at
+        report.findings.append(unreadable(exc, str(exc.filename or folder)))
+
+
+def unreadable(exc: OSError, name: str, where: str | None = None, line: int | None = None) -> fnd.Finding:
+    """The finding for a connector file that exists but cannot be read (permissions, I/O error, ...)."""
+    return fnd.error("file-unreadable", f"{name} cannot be read: {exc.strerror or exc}", where, line,
+                     hint="check the permissions of the file and of the folders above it, and that it is a "
+                          "regular file")
 
 
 class _Walker:
@@ -161,7 +172,7 @@ class _Walker:
         """The path is a file or missing: say which, and what to give instead."""
         folder = self.folder
         if not folder.exists():
-            self.error("not-a-connector-folder", f"{folder} does not exist",
+            self.error("input-missing", f"{folder} does not exist",
                        hint="give the connector folder, the one that holds manifest.xml")
         elif folder.suffix.lower() == ".taco" and folder.is_file():
             self.error("not-a-connector-folder", f"{folder} is a packaged connector (.taco), not a connector folder",
@@ -266,6 +277,13 @@ class _Walker:
 
     def read(self, name: str, kind: str, referrer: tuple[str, int | None] | None) -> ConnectorFile | None:
         where, line = referrer if referrer else (name, None)
+        try:
+            return self.read_file(name, kind, where, line)
+        except OSError as exc:
+            self.report.findings.append(unreadable(exc, name, where, line))
+            return None
+
+    def read_file(self, name: str, kind: str, where: str, line: int | None) -> ConnectorFile | None:
         path = self.folder / name
         if not path.exists():
             variant = case_variant(path.parent, path.name)
@@ -284,12 +302,7 @@ class _Walker:
             self.error("file-too-large", f"{name} is {path.stat().st_size:,} bytes, over Tableau's limit of "
                        f"{MAX_XML_BYTES:,} bytes (256 KB)", name)
             return None
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            self.error("file-unreadable", f"{name} cannot be read: {exc.strerror or exc}", where, line)
-            return None
-        return ConnectorFile(name, kind, data)
+        return ConnectorFile(name, kind, path.read_bytes())
 
     def parse(self, file: ConnectorFile) -> etree._ElementTree | None:
         if file.tree is not None:

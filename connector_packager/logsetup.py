@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from connector_packager.errors import InputOutputProblem
+
 LOGGER_NAME = "connector_packager"
 LOG_FILE_NAME = "packaging_log.txt"
 FILE_FORMAT = "%(asctime)s [%(levelname)s] | %(message)s"
@@ -52,7 +54,12 @@ def run_logging(log_dir: Path | None, verbose: bool) -> Iterator[logging.Logger]
     logger.propagate = False
     handlers = [_console_handler(verbose)]
     if log_dir is not None:
-        file_handler = logging.FileHandler(log_dir / LOG_FILE_NAME, mode="w", encoding="utf-8")
+        log_file = log_dir / LOG_FILE_NAME
+        try:
+            file_handler = logging.FileHandler(log_file, mode="w", encoding="utf-8")
+        except OSError as exc:
+            raise InputOutputProblem(f"cannot write the log file {log_file}: {exc.strerror or exc}",
+                                     hint="give -l/--log a folder you can write to") from None
         file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
         file_handler.setLevel(logging.DEBUG)
         handlers.append(file_handler)

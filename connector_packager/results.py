@@ -8,6 +8,9 @@ from pathlib import Path
 from connector_packager.connector import Report
 from connector_packager.findings import Finding, Severity, error
 
+#: Rule ids of the findings that mean an input is missing or cannot be read: the tool could not check it.
+UNREADABLE_RULES = frozenset({"input-missing", "file-unreadable"})
+
 
 @dataclass
 class CheckResult:
@@ -26,6 +29,11 @@ class CheckResult:
     def ok(self) -> bool:
         fails = (Severity.ERROR, Severity.WARNING) if self.strict else (Severity.ERROR,)
         return not any(f.severity in fails for f in self.findings)
+
+    @property
+    def input_unreadable(self) -> bool:
+        """An input was missing or could not be read, so it could not be checked (exit 2, not 1)."""
+        return any(f.rule in UNREADABLE_RULES for f in self.findings)
 
     @property
     def error_count(self) -> int:

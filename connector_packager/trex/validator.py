@@ -9,6 +9,7 @@ so that one broken file does not produce a cascade of findings.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -448,7 +449,11 @@ def check_trex(path: Path, display_name: str | None = None) -> list[Finding]:
     name = display_name or path.name
     checker = _Checker(name)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever
+            checker.error("file-unreadable", f"cannot read {path}: not a regular file (a pipe, device or socket)")
+            return checker.findings
         if size > MAX_TREX_BYTES:
             checker.error("file-too-large", f"{size:,} bytes is too large for an extension manifest "
                           f"(limit {MAX_TREX_BYTES:,})")
