@@ -37,4 +37,4 @@ def connection_string_command(folder: Path, assignments: tuple[str, ...], platfo
 
         run = compute(folder, parse_assignments(assignments), platform=platform, driver=driver)
         click.echo(render_json(run) if fmt == "json" else render_text(run))
-    sys.exit(cli.EXIT_OK if run.ok else cli.EXIT_FAILED)
+    sys.exit(cli.exit_code([run]))

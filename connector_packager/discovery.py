@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from lxml import etree
@@ -66,6 +67,15 @@ def discover(folder: Path, report: Report) -> None:
         report.findings.append(unreadable(exc, str(exc.filename or folder)))
 
 
+def existing(path: Path) -> os.stat_result | None:
+    """The status of ``path`` (links followed), None when it does not exist. Any other ``OSError`` (permission
+    denied, an I/O error, a loop of links) is raised, not taken for a missing file."""
+    try:
+        return path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
 def unreadable(exc: OSError, name: str, where: str | None = None, line: int | None = None) -> fnd.Finding:
     """The finding for a connector file that exists but cannot be read (permissions, I/O error, ...)."""
     return fnd.error("file-unreadable", f"{name} cannot be read: {exc.strerror or exc}", where, line,
@@ -86,11 +96,13 @@ class _Walker:
 
     def run(self) -> None:
         report = self.report
-        if not self.folder.is_dir():
+        folder = existing(self.folder)
+        if folder is None or not stat.S_ISDIR(folder.st_mode):
             self.not_a_folder()
             return
         manifest_path = self.folder / MANIFEST
-        if not manifest_path.is_file():
+        manifest_status = existing(manifest_path)
+        if manifest_status is None or not stat.S_ISREG(manifest_status.st_mode):
             self.manifest_missing(manifest_path)
             return
         manifest = self.read(MANIFEST, "manifest", None)
@@ -285,7 +297,8 @@ class _Walker:
 
     def read_file(self, name: str, kind: str, where: str, line: int | None) -> ConnectorFile | None:
         path = self.folder / name
-        if not path.exists():
+        info = existing(path)
+        if info is None:
             variant = case_variant(path.parent, path.name)
             if variant is not None:
                 found = PurePosixPath(name).with_name(variant).as_posix()
@@ -295,11 +308,11 @@ class _Walker:
             else:
                 self.error("file-missing", f"{name} is referenced but does not exist", where, line)
             return None
-        if not path.is_file():
+        if not stat.S_ISREG(info.st_mode):
             self.error("file-missing", f"{name} is referenced but is not a file", where, line)
             return None
-        if kind != "script" and path.stat().st_size > MAX_XML_BYTES:
-            self.error("file-too-large", f"{name} is {path.stat().st_size:,} bytes, over Tableau's limit of "
+        if kind != "script" and info.st_size > MAX_XML_BYTES:
+            self.error("file-too-large", f"{name} is {info.st_size:,} bytes, over Tableau's limit of "
                        f"{MAX_XML_BYTES:,} bytes (256 KB)", name)
             return None
         return ConnectorFile(name, kind, path.read_bytes())

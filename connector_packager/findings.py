@@ -7,6 +7,7 @@ these; no check prints anything itself.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -57,3 +58,13 @@ def error(rule: str, message: str, file: str | None = None, line: int | None = N
 def warning(rule: str, message: str, file: str | None = None, line: int | None = None,
             column: int | None = None, hint: str | None = None) -> Finding:
     return Finding(Severity.WARNING, rule, message, file, line, column, hint)
+
+
+#: Rule ids of the findings that mean an input is missing or cannot be read, so it could not be checked: the
+#: commands exit 2 for them (the tool could not do the job), not 1.
+UNREADABLE_RULES = frozenset({"input-missing", "file-unreadable"})
+
+
+def cannot_read(findings: Iterable[Finding]) -> bool:
+    """Whether any of ``findings`` says an input is missing or cannot be read."""
+    return any(f.rule in UNREADABLE_RULES for f in findings)

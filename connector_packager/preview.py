@@ -21,6 +21,7 @@ from typing import Any
 
 from connector_packager.connector import Report
 from connector_packager.errors import UsageProblem
+from connector_packager.findings import cannot_read
 
 #: Characters that must not appear literally inside a <script> element's JSON.
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -30,6 +31,14 @@ _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u
 class Preview:
     report: Report
     page: str | None  # None when the connector is invalid
+
+    @property
+    def ok(self) -> bool:
+        return self.page is not None
+
+    @property
+    def input_unreadable(self) -> bool:
+        return cannot_read(self.report.findings)
 
 
 @cache

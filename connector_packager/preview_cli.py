@@ -41,7 +41,7 @@ def preview_command(folder: Path, output: Path | None, open_page: bool) -> NoRet
             click.echo(finding_line(finding, str(folder)), err=True)
         if preview.page is None:
             click.echo("The connector is not valid: no preview was written.", err=True)
-            sys.exit(cli.EXIT_FAILED)
+            sys.exit(cli.exit_code([preview]))
         try:
             write_file(target, preview.page.encode("utf-8"))
         except PackagerError as exc:

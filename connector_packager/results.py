@@ -6,10 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connector_packager.connector import Report
-from connector_packager.findings import Finding, Severity, error
-
-#: Rule ids of the findings that mean an input is missing or cannot be read: the tool could not check it.
-UNREADABLE_RULES = frozenset({"input-missing", "file-unreadable"})
+from connector_packager.findings import Finding, Severity, cannot_read, error
 
 
 @dataclass
@@ -33,7 +30,7 @@ class CheckResult:
     @property
     def input_unreadable(self) -> bool:
         """An input was missing or could not be read, so it could not be checked (exit 2, not 1)."""
-        return any(f.rule in UNREADABLE_RULES for f in self.findings)
+        return cannot_read(self.findings)
 
     @property
     def error_count(self) -> int:
