@@ -156,6 +156,18 @@ def test_a_log_path_that_is_a_folder(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device whose writes always fail")
+def test_a_log_file_on_a_full_disk(tmp_path: Path) -> None:
+    # /dev/full fails every write with ENOSPC: the log file is a link to it.
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "packaging_log.txt").symlink_to("/dev/full")
+    proc = run("package", SAMPLES / "acme_odbc", "-d", tmp_path / "out", "-l", tmp_path / "logs")
+    assert proc.returncode == 2, said(proc)
+    assert "cannot write the log file" in said(proc) and "No space left on device" in said(proc)
+    assert said(proc).count("No space left on device") == 1  # one message, not one per line logged
+    assert not (tmp_path / "out").exists()
+
+
 def test_outputs_that_cannot_be_written(unsigned_taco: Path, tmp_path: Path) -> None:
     out = tmp_path / "readonly"
     out.mkdir()
