@@ -111,8 +111,6 @@ def _signing_options(command: Callable[..., NoReturn]) -> Callable[..., NoReturn
     return command
 
 
-
-
 def _key_source(alias: str | None, keystore: Path | None, storepass: str | None, storepass_env: str | None,
                 keypass: str | None, key_file: Path | None, cert_chain: Path | None, pkcs11_module: Path | None,
                 token_label: str | None, pin_env: str | None, tsa: str | None, no_timestamp: bool) -> KeySource:
@@ -130,10 +128,6 @@ def _key_source(alias: str | None, keystore: Path | None, storepass: str | None,
     return KeySource(alias=alias, keystore=keystore, storepass=storepass, keypass=keypass, key=key_file,
                      cert_chain=cert_chain, pkcs11_module=pkcs11_module, token_label=token_label, pin=pin, tsa=tsa,
                      no_timestamp=no_timestamp)
-
-
-
-
 
 
 @click.command("package", context_settings=CONTEXT_SETTINGS, cls=Command,
