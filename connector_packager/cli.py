@@ -1,6 +1,7 @@
-"""The command line. The only module that prints, and the only one that picks exit codes.
+"""The command line: the commands parse options, call the core (``api``), print, and map the result to an exit
+code with ``cli_common.exit_code``; ``cli_common`` holds the exit codes and the one error wrapper. The key, install,
+connection-string and preview commands live in their own ``cli_*``/``*_cli`` modules and are registered here.
 
-Exit codes: 0 success, 1 validation (or packaging) failed, 2 usage error.
 Heavy modules are imported inside the commands so that ``--help`` stays fast.
 """
 
@@ -9,8 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -18,44 +18,31 @@ import click
 
 from connector_packager import __version__
 from connector_packager.cli_command import Command, Group
-from connector_packager.errors import PackagerError, UsageProblem
+from connector_packager.cli_common import (
+    CONTEXT_SETTINGS,
+    EXIT_OK,
+    ask,
+    environment,
+    exit_code,
+    failures_as_exit_codes,
+    next_step,
+)
+from connector_packager.cli_install import install_command
+from connector_packager.cli_keys import csr_command, export_cert_command, import_cert_command, key_group
+from connector_packager.connection_string_cli import connection_string_command
+from connector_packager.errors import UsageProblem
 from connector_packager.findings import Severity
 from connector_packager.formats import FORMATS
+from connector_packager.preview_cli import preview_command
+from connector_packager.rules_cli import rules_command
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from cryptography import x509
-
-    from connector_packager.connector import Report
     from connector_packager.results import CheckResult
     from connector_packager.signing.keysource import KeySource
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEST = "packaged-connector"
-CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-@contextmanager
-def _failures_as_exit_codes(logger: logging.Logger | None = None) -> Iterator[None]:
-    """Turn the project's exceptions into a message and an exit code, in one place."""
-    def say(message: str) -> None:
-        if logger is not None and logger.handlers:
-            logger.error(message)
-        else:
-            click.echo(message, err=True)
-
-    try:
-        yield
-    except UsageProblem as exc:
-        say(f"Error: {exc.message}" + (f"\n    hint: {exc.hint}" if exc.hint else ""))
-        sys.exit(EXIT_USAGE)
-    except PackagerError as exc:
-        say(f"Error: {exc.message}" + (f"\n    hint: {exc.hint}" if exc.hint else ""))
-        sys.exit(EXIT_FAILED)
-    except KeyboardInterrupt:
-        say("Interrupted; nothing was written.")
-        sys.exit(EXIT_INTERRUPTED)
 
 
 def _log_dir(value: str | None, input_dir: Path | None) -> Path:
@@ -125,15 +112,6 @@ def _signing_options(command: Callable[..., NoReturn]) -> Callable[..., NoReturn
     return command
 
 
-def _environment(variable: str | None, option: str) -> str | None:
-    if variable is None:
-        return None
-    value = os.environ.get(variable)
-    if value is None:
-        raise UsageProblem(f"{option} names the environment variable {variable}, which is not set")
-    return value
-
-
 def _key_source(alias: str | None, keystore: Path | None, storepass: str | None, storepass_env: str | None,
                 keypass: str | None, key_file: Path | None, cert_chain: Path | None, pkcs11_module: Path | None,
                 token_label: str | None, pin_env: str | None, tsa: str | None, no_timestamp: bool) -> KeySource:
@@ -142,28 +120,15 @@ def _key_source(alias: str | None, keystore: Path | None, storepass: str | None,
     if storepass is not None and storepass_env is not None:
         raise UsageProblem("give --storepass or --storepass-env, not both")
     if storepass is None:
-        storepass = _environment(storepass_env, "--storepass-env")
+        storepass = environment(storepass_env, "--storepass-env")
         if storepass is None and keystore is not None:
-            storepass = _ask(f"Password of the keystore {keystore}")
-    pin = _environment(pin_env, "--pin-env")
+            storepass = ask(f"Password of the keystore {keystore}")
+    pin = environment(pin_env, "--pin-env")
     if pin is None and pkcs11_module is not None:
-        pin = _ask(f"PIN of the token {token_label or ''}".rstrip())
+        pin = ask(f"PIN of the token {token_label or ''}".rstrip())
     return KeySource(alias=alias, keystore=keystore, storepass=storepass, keypass=keypass, key=key_file,
                      cert_chain=cert_chain, pkcs11_module=pkcs11_module, token_label=token_label, pin=pin, tsa=tsa,
                      no_timestamp=no_timestamp)
-
-
-def _next_step(text: str) -> None:
-    """What to do next, for a person at a terminal: scripts, pipes and CI logs never get it."""
-    if sys.stderr.isatty():
-        click.echo(f"Next: {text}", err=True)
-
-
-def _ask(prompt: str) -> str | None:
-    """A secret typed at the terminal, as jarsigner asks for one; None when no one is there to type it."""
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        return None
-    return str(click.prompt(prompt, hide_input=True, err=True))
 
 
 @click.command("package", context_settings=CONTEXT_SETTINGS, cls=Command,
@@ -198,7 +163,7 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
         raise click.UsageError(f"{input_dir} is an extension manifest: check it with --validate-only "
                                "(.trex files are not packaged)")
     dest = Path(dests[0] if dests else DEFAULT_DEST)
-    with _failures_as_exit_codes():
+    with failures_as_exit_codes():
         from connector_packager.logsetup import LOG_FILE_NAME, run_logging
         from connector_packager.packaging import check_destination
 
@@ -211,7 +176,7 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
         logs = _log_dir(log_dir, None if is_trex else input_dir)
         if not validate_only:
             check_destination(dest, input_dir)
-        with run_logging(logs, verbose) as logger, _failures_as_exit_codes(logger):
+        with run_logging(logs, verbose) as logger, failures_as_exit_codes(logger):
             run = _PackageRun(logger, fmt, logs / LOG_FILE_NAME, strict)
             if is_trex:
                 code = run.check_trex(input_dir)
@@ -252,33 +217,29 @@ class _PackageRun:
             self.logger.info("Validation failed. Check %s for more information.", self.log_file.resolve())
 
     def check_trex(self, path: Path) -> int:
-        from connector_packager.results import check_path
+        from connector_packager import api
 
-        result = check_path(path)
-        result.strict = self.strict
+        result = api.check(path, strict=self.strict)
         self.log_findings(result)
         self.verdict(result.ok)
         self.emit(result)
-        return EXIT_OK if result.ok else EXIT_FAILED
+        return exit_code([result])
 
     def package(self, input_dir: Path, dest: Path, *, validate_only: bool, backwards_compatible: bool,
                 force_package: bool, signing: KeySource | None = None) -> int:
-        from connector_packager.packaging import package
-        from connector_packager.results import connector_result
-        from connector_packager.validation import check_connector
+        from connector_packager import api
 
         logger = self.logger
         logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
-        report = check_connector(input_dir, backwards_compatible=backwards_compatible)
-        result = connector_result(str(input_dir), report)
-        result.strict = self.strict
+        built = api.check_for_package(input_dir, backwards_compatible=backwards_compatible, strict=self.strict)
+        result, report = built.result, built.report
         self.log_findings(result)
         if not result.ok and report.ok:
             logger.info("--strict: the warnings fail the run.")
         self.verdict(result.ok)
         if not result.ok and (not force_package or validate_only):
             self.emit(result)
-            return EXIT_FAILED
+            return exit_code([result])
         if not result.ok:
             logger.warning("--force-package: packaging although validation failed. The .taco may not work in "
                            "Tableau, and the run still exits with status 1.")
@@ -287,56 +248,26 @@ class _PackageRun:
             logger.info("Detected vendor-defined fields: %s", fields)
             logger.info("Vendor-defined fields are logged and stored in Tableau workbook XML in plain text. Make sure "
                         "what users enter in them holds no personal data before you distribute this connector.")
-        if report.min_version is not None:
+        if report.ok and report.min_version is not None:
             _log_min_version(logger, report.min_version, report.min_version_reasons)
         if validate_only:
             self.emit(result)
-            return EXIT_OK
-        target = package(report, dest) if signing is None else self.package_signed(report, dest, signing)
+            return exit_code([result])
+        taco = api.write_package(built, dest, signing=signing)
+        if built.signed is not None:
+            for warning in built.signed.warnings:
+                logger.warning("Warning: %s", warning)
+            logger.info("Signed as %s%s", built.signed.signature_name,
+                        f", timestamped by {built.signed.tsa}" if built.signed.tsa else " (no timestamp)")
         if not report.ok:
             _log_min_version(logger, report.min_version or "?", report.min_version_reasons)
-        logger.info("%s was created in %s", target.name, os.path.abspath(dest))
+        logger.info("%s was created in %s", taco.name, os.path.abspath(dest))
         if report.ok and self.fmt == "text":
-            _next_step(f"check it as Tableau will: connector-packager verify {target}" if signing else
-                       f"sign it: connector-packager sign {target} --alias ALIAS --keystore KEYSTORE.p12 --tsa URL "
-                       "(no key yet? connector-packager key new --help)")
-        result.taco = str(target)
-        result.min_version_tableau = report.min_version
+            next_step(f"check it as Tableau will: connector-packager verify {taco}" if signing else
+                      f"sign it: connector-packager sign {taco} --alias ALIAS --keystore KEYSTORE.p12 "
+                      "--tsa URL (no key yet? connector-packager key new --help)")
         self.emit(result)
-        return EXIT_OK if result.ok else EXIT_FAILED
-
-
-    def package_signed(self, report: Report, dest: Path, signing: KeySource) -> Path:
-        from connector_packager.packaging import package
-        from connector_packager.signing.sign import Signed, sign_jar
-
-        signer = signing.open()
-        assert signing.alias is not None
-        signed: list[Signed] = []
-
-        def sign(data: bytes) -> bytes:
-            signed.append(sign_jar(data, signer, signing.alias or "", signing.tsa))
-            return signed[0].data
-
-        target = package(report, dest, sign)
-        for warning in [*signed[0].warnings, *_chain_warnings(signer.chain)]:
-            self.logger.warning("Warning: %s", warning)
-        self.logger.info("Signed as %s%s", signed[0].signature_name,
-                         f", timestamped by {signing.tsa}" if signing.tsa else " (no timestamp)")
-        return target
-
-
-def _chain_warnings(chain: list[x509.Certificate]) -> list[str]:
-    """A warning when the signer's chain stops at a certificate that neither it nor the default trust store
-    completes (an intermediate left out of --cert-chain, say)."""
-    from connector_packager.signing.truststore import chain_gap, default_truststore
-
-    try:
-        trust = default_truststore()
-    except PackagerError as exc:  # the signature is written by now; an unreadable trust store only loses the check
-        return [f"the certificate chain was not checked for a missing intermediate: {exc.message}"]
-    gap = chain_gap(chain, trust)
-    return [gap] if gap else []
+        return exit_code([result])
 
 
 def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -> None:
@@ -358,12 +289,12 @@ main.add_command(package_command)
 @click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
 def inspect_command(taco: Path) -> NoReturn:
     """Show what is inside a .taco file: entries, connector identity, stamped version, signature."""
-    with _failures_as_exit_codes():
-        from connector_packager.taco_info import describe_taco, read_taco
+    from connector_packager import api
+    from connector_packager.taco_info import describe_taco
 
-        info = read_taco(taco)
-        click.echo(describe_taco(info))
-        sys.exit(EXIT_FAILED if info.problems else EXIT_OK)
+    info = api.inspect(taco)
+    click.echo(describe_taco(info))
+    sys.exit(exit_code([info]))
 
 
 @main.command("sign", context_settings=CONTEXT_SETTINGS)
@@ -377,24 +308,14 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
     The key comes from a PKCS#12 keystore (--keystore), PEM files (--key, --cert-chain) or a PKCS#11 token
     (--pkcs11-module, --token-label, --pin-env). Check the result with `connector-packager verify`.
     """
-    with _failures_as_exit_codes():
-        from connector_packager.archive.input_file import read_input
-        from connector_packager.signing.sign import sign_jar
-        from connector_packager.taco import write_file
+    from connector_packager import api
 
-        source = _key_source(**signing)
-        source.check()
-        assert source.alias is not None
-        data = read_input(taco)
-        signer = source.open()
-        signed = sign_jar(data, signer, source.alias, source.tsa, source=str(taco))
-        target = output or taco
-        write_file(target, signed.data)
-        for warning in [*signed.warnings, *_chain_warnings(signer.chain)]:
-            click.echo(f"Warning: {warning}", err=True)
-        stamp = f", timestamped by {source.tsa}" if source.tsa else " without a timestamp"
-        click.echo(f"Signed {target} as {signed.signature_name}{stamp}.")
-        _next_step(f"check it as Tableau will: connector-packager verify {target}")
+    signed = api.sign(taco, _key_source(**signing), output)
+    for warning in signed.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    stamp = f", timestamped by {signed.tsa}" if signed.tsa else " without a timestamp"
+    click.echo(f"Signed {signed.taco} as {signed.signature_name}{stamp}.")
+    next_step(f"check it as Tableau will: connector-packager verify {signed.taco}")
     sys.exit(EXIT_OK)
 
 
@@ -427,19 +348,14 @@ def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | N
 
     Exit status 0 when Tableau will load it, 1 when it will refuse it.
     """
-    with _failures_as_exit_codes():
-        from connector_packager.signing.truststore import named_truststore
-        from connector_packager.signing.verdict import render
-        from connector_packager.signing.verify import verify_taco
+    from connector_packager import api
+    from connector_packager.signing.verdict import render
 
-        moment = _moment(at)
-        trust = named_truststore(truststore, truststore_pass)
-        result = verify_taco(taco, trust.certificates, moment)
-        result.truststore = trust.source
-        click.echo(render(fmt, result))
-        if result.ok and fmt == "text":
-            _next_step(f"install it where Tableau loads connectors from: connector-packager install {taco}")
-    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
+    result = api.verify(taco, truststore=truststore, truststore_pass=truststore_pass, at=_moment(at))
+    click.echo(render(fmt, result))
+    if result.ok and fmt == "text":
+        next_step(f"install it where Tableau loads connectors from: connector-packager install {taco}")
+    sys.exit(exit_code([result]))
 
 
 @main.command("validate", context_settings=CONTEXT_SETTINGS)
@@ -461,39 +377,30 @@ def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bo
 
     Exit status 1 when any of them has an error (or, with --strict, a warning).
     """
+    from connector_packager import api
     from connector_packager.formats import render
-    from connector_packager.results import check_path, find_targets, nothing_found, owning_targets
 
-    targets, empty = (owning_targets(list(paths)), []) if changed_files else find_targets(list(paths), recursive)
-    results = [nothing_found(root) for root in empty]
-    show_progress = fmt == "text" and len(targets) > 5 and sys.stderr.isatty() and not os.environ.get("CI")
-    with click.progressbar(targets, label="Validating", file=sys.stderr,
-                           item_show_func=lambda p: str(p) if p else None) if show_progress \
-            else _no_progress(targets) as items:
-        for target in items:
-            results.append(check_path(target, backwards_compatible=backwards_compatible))
-    for result in results:
-        result.strict = strict
+    def progress(targets: Iterable[Path]) -> Iterator[Path]:
+        listed = list(targets)
+        if not (fmt == "text" and len(listed) > 5 and sys.stderr.isatty() and not os.environ.get("CI")):
+            yield from listed
+            return
+        with click.progressbar(listed, label="Validating", file=sys.stderr,
+                               item_show_func=lambda p: str(p) if p else None) as bar:
+            yield from bar
+
+    results = api.check_all(paths, recursive=recursive, changed_files=changed_files,
+                            backwards_compatible=backwards_compatible, strict=strict, each=progress)
     output = render(fmt, results, quiet=quiet)
     if output:
         click.echo(output)
-    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
+    sys.exit(exit_code(results))
 
-
-@contextmanager
-def _no_progress(items: list[Path]) -> Iterator[list[Path]]:
-    yield items
-
-
-# The key and certificate commands live in their own module, which imports the helpers above.
-from connector_packager.cli_keys import csr_command, export_cert_command, import_cert_command, key_group  # noqa: E402
 
 main.add_command(key_group)
 main.add_command(csr_command)
 main.add_command(import_cert_command)
 main.add_command(export_cert_command)
-from connector_packager.cli_install import install_command  # noqa: E402
-
 main.add_command(install_command)
 
 
@@ -501,11 +408,6 @@ def run_package_module() -> None:
     """Entry point of ``python -m connector_packager.package``."""
     package_command.main(prog_name="python -m connector_packager.package")
 
-
-# Commands in their own modules (imported last: they take shared helpers from this one).
-from connector_packager.connection_string_cli import connection_string_command  # noqa: E402
-from connector_packager.preview_cli import preview_command  # noqa: E402
-from connector_packager.rules_cli import rules_command  # noqa: E402
 
 main.add_command(connection_string_command)
 main.add_command(preview_command)

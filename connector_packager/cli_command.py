@@ -1,5 +1,6 @@
 """The click classes every command is made with: help that groups options under headings and never cuts
-a command's description short, and a hint for options typed with an en or em dash (as pasted from a web page).
+a command's description short, a hint for options typed with an en or em dash (as pasted from a web page), and
+the exit-code wrapper of ``cli_common`` around every command.
 
 Kept apart from cli.py, which registers the commands; light to import (click only), as ``--help`` must be fast.
 """
@@ -10,6 +11,8 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import click
+
+from connector_packager.cli_common import failures_as_exit_codes
 
 #: Characters that look like a hyphen-minus in a web page or a word processor, but are not one: the en dash,
 #: the em dash, the hyphen, the non-breaking hyphen, the figure dash, the horizontal bar and the minus sign.
@@ -55,6 +58,11 @@ class Command(click.Command):
             if hint is not None:
                 raise click.UsageError(hint, ctx)
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command inside the one wrapper that maps errors and Ctrl-C to a message and an exit code."""
+        with failures_as_exit_codes():
+            return super().invoke(ctx)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         grouped = {name for names in self.sections.values() for name in names}

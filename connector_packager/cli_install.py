@@ -9,8 +9,8 @@ from typing import NoReturn
 
 import click
 
-from connector_packager.cli import CONTEXT_SETTINGS, EXIT_OK, _failures_as_exit_codes
 from connector_packager.cli_command import Command
+from connector_packager.cli_common import CONTEXT_SETTINGS, EXIT_OK, failures_as_exit_codes
 
 
 @click.command("install", context_settings=CONTEXT_SETTINGS, cls=Command)
@@ -35,7 +35,7 @@ def install_command(taco: Path, product: str | None, dest: Path | None, dry_run:
 
     The copy is atomic: an interrupted install leaves no partial file.
     """
-    with _failures_as_exit_codes():
+    with failures_as_exit_codes():
         from connector_packager.install import default_product, install_folder, install_taco
         from connector_packager.signing.truststore import named_truststore
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from connector_packager.cli import CONTEXT_SETTINGS, EXIT_OK, _ask, _environment, _failures_as_exit_codes
 from connector_packager.cli_command import Command, Group
+from connector_packager.cli_common import CONTEXT_SETTINGS, EXIT_OK, ask, environment, failures_as_exit_codes
 from connector_packager.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -68,20 +68,20 @@ class KeyPlace:
         if pkcs11_module is not None:
             if token_label is None:
                 raise UsageProblem("--pkcs11-module needs --token-label")
-            pin = _environment(pin_env, "--pin-env") or _ask(f"PIN of the token {token_label}")
+            pin = environment(pin_env, "--pin-env") or ask(f"PIN of the token {token_label}")
             if pin is None:
                 raise UsageProblem("the token needs its PIN: --pin-env VAR (or run it at a terminal to type it)")
             return cls(alias, None, pin, pkcs11_module, token_label)
         assert keystore is not None
         if storepass is not None and storepass_env is not None:
             raise UsageProblem("give --storepass or --storepass-env, not both")
-        secret = storepass if storepass is not None else _environment(storepass_env, "--storepass-env")
+        secret = storepass if storepass is not None else environment(storepass_env, "--storepass-env")
         if new:
             from connector_packager.signing.keystore import refuse_existing
 
             refuse_existing(keystore)
         if secret is None:
-            secret = _new_password(keystore) if new else _ask(f"Password of the keystore {keystore}")
+            secret = _new_password(keystore) if new else ask(f"Password of the keystore {keystore}")
         if secret is None:
             raise UsageProblem("the keystore needs its password: --storepass-env VAR or --storepass (or run it at a "
                                "terminal to type it)")
@@ -184,7 +184,7 @@ def key_new_command(alias: str, key_type: str, subject: str | None, san: tuple[s
     Without --self-signed the keystore also holds a placeholder self-signed certificate (keytool -genkeypair makes
     one too) until `import-cert` installs the CA's; a token holds the bare key pair.
     """
-    with _failures_as_exit_codes():
+    with failures_as_exit_codes():
         from connector_packager.signing.certificate_requests import (
             PLACEHOLDER_DAYS,
             SELF_SIGNED_DAYS,
@@ -254,7 +254,7 @@ def csr_command(alias: str, subject: str | None, san: tuple[str, ...], email: tu
 
     The subject defaults to the one of the certificate stored with the key.
     """
-    with _failures_as_exit_codes():
+    with failures_as_exit_codes():
         from cryptography.hazmat.primitives.serialization import Encoding
 
         from connector_packager.signing.certificate_requests import build_csr
@@ -288,7 +288,7 @@ def import_cert_command(reply: Path, alias: str, truststore: Path | None, trusts
     Checks first that it is for this key, may sign code, is valid, and that its chain is complete (each
     certificate issued by the next, up to a root); says what is wrong otherwise and changes nothing.
     """
-    with _failures_as_exit_codes():
+    with failures_as_exit_codes():
         from connector_packager.signing.ca_reply import check_reply, read_reply
         from connector_packager.signing.certificates import describe, public_key_bytes
         from connector_packager.signing.truststore import named_truststore
@@ -328,7 +328,7 @@ def import_cert_command(reply: Path, alias: str, truststore: Path | None, trusts
               help="Write the certificate here (PEM). Default: standard output.")
 def export_cert_command(alias: str, whole_chain: bool, output: Path, **where: Any) -> NoReturn:
     """Write the certificate of the key ALIAS as PEM (keytool -export), e.g. for those who must trust it."""
-    with _failures_as_exit_codes():
+    with failures_as_exit_codes():
         from cryptography.hazmat.primitives.serialization import Encoding
 
         from connector_packager.errors import PackagerError

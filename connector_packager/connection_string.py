@@ -14,6 +14,7 @@ from typing import Any
 
 from connector_packager import __version__
 from connector_packager.connection_model import ConnectionModel, build_model
+from connector_packager.discovery import cannot_read
 from connector_packager.errors import UsageProblem
 from connector_packager.findings import Finding
 from connector_packager.formats import finding_line
@@ -38,6 +39,10 @@ class ConnectionStringRun:
     result: dict[str, Any] | None = None
     unknown_values: list[str] = field(default_factory=list)
     limit: str | None = None
+
+    @property
+    def input_unreadable(self) -> bool:
+        return cannot_read(self.findings)
 
     @property
     def connector_ok(self) -> bool:

@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import click
 
-from connector_packager import cli
+from connector_packager import cli_common as cli
 from connector_packager.cli_command import Command
 
 #: What connectionHelper.GetPlatform() can return.
@@ -32,9 +32,9 @@ def connection_string_command(folder: Path, assignments: tuple[str, ...], platfo
     Exit status 0 when the scripts produce a connection string, 1 when the connector is invalid or a script
     fails, 2 for a usage error.
     """
-    with cli._failures_as_exit_codes():
+    with cli.failures_as_exit_codes():
         from connector_packager.connection_string import compute, parse_assignments, render_json, render_text
 
         run = compute(folder, parse_assignments(assignments), platform=platform, driver=driver)
         click.echo(render_json(run) if fmt == "json" else render_text(run))
-    sys.exit(cli.EXIT_OK if run.ok else cli.EXIT_FAILED)
+    sys.exit(cli.exit_code([run]))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from lxml import etree
@@ -75,6 +77,12 @@ FILE_TOO_LARGE = declare(
     doc="Tableau refuses to load connector XML files over 256 KB; the limit also bounds the memory and time a "
         "check takes on hostile input.",
     passes="a 10 KB connectionResolver.tdr", fails="a 300 KB connectionResolver.tdr")
+INPUT_MISSING = declare(
+    "input-missing", ("connector", "trex"), Severity.ERROR,
+    "the path given on the command line exists",
+    doc="A connector folder or .trex file that does not exist cannot be checked: the command exits 2 (the tool "
+        "could not do the job), not 1.",
+    passes="connector-packager validate samples/acme_odbc", fails="connector-packager validate no/such/folder")
 FILE_UNREADABLE = declare(
     "file-unreadable", ("connector", "trex"), Severity.ERROR,
     "a file that exists can be read",
@@ -153,8 +161,38 @@ def connector_subfolders(folder: Path) -> list[str]:
 
 
 def discover(folder: Path, report: Report) -> None:
-    """Fill ``report.files`` and the connector's identity; add findings for what is wrong."""
-    _Walker(folder, report).run()
+    """Fill ``report.files`` and the connector's identity; add findings for what is wrong. A file that cannot be
+    read (``OSError``) is a ``file-unreadable`` finding naming its path, never an exception."""
+    try:
+        _Walker(folder, report).run()
+    except OSError as exc:  # the folder itself, or its manifest, cannot be looked at
+        report.findings.append(unreadable(exc, str(exc.filename or folder)))
+
+
+#: The findings that mean an input is missing or cannot be read, so it could not be checked: the commands exit 2
+#: for them (the tool could not do the job), not 1.
+UNREADABLE_RULES = frozenset({INPUT_MISSING.id, FILE_UNREADABLE.id})
+
+
+def cannot_read(findings: Iterable[fnd.Finding]) -> bool:
+    """Whether any of ``findings`` says an input is missing or cannot be read."""
+    return any(f.rule in UNREADABLE_RULES for f in findings)
+
+
+def existing(path: Path) -> os.stat_result | None:
+    """The status of ``path`` (links followed), None when it does not exist. Any other ``OSError`` (permission
+    denied, an I/O error, a loop of links) is raised, not taken for a missing file."""
+    try:
+        return path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def unreadable(exc: OSError, name: str, where: str | None = None, line: int | None = None) -> fnd.Finding:
+    """The finding for a connector file that exists but cannot be read (permissions, I/O error, ...)."""
+    return fnd.error(FILE_UNREADABLE, f"{name} cannot be read: {exc.strerror or exc}", where, line,
+                     hint="check the permissions of the file and of the folders above it, and that it is a "
+                          "regular file")
 
 
 class _Walker:
@@ -170,11 +208,13 @@ class _Walker:
 
     def run(self) -> None:
         report = self.report
-        if not self.folder.is_dir():
+        folder = existing(self.folder)
+        if folder is None or not stat.S_ISDIR(folder.st_mode):
             self.not_a_folder()
             return
         manifest_path = self.folder / MANIFEST
-        if not manifest_path.is_file():
+        manifest_status = existing(manifest_path)
+        if manifest_status is None or not stat.S_ISREG(manifest_status.st_mode):
             self.manifest_missing(manifest_path)
             return
         manifest = self.read(MANIFEST, "manifest", None)
@@ -256,7 +296,7 @@ class _Walker:
         """The path is a file or missing: say which, and what to give instead."""
         folder = self.folder
         if not folder.exists():
-            self.error(NOT_A_CONNECTOR_FOLDER, f"{folder} does not exist",
+            self.error(INPUT_MISSING, f"{folder} does not exist",
                        hint="give the connector folder, the one that holds manifest.xml")
         elif folder.suffix.lower() == ".taco" and folder.is_file():
             self.error(NOT_A_CONNECTOR_FOLDER, f"{folder} is a packaged connector (.taco), not a connector folder",
@@ -361,8 +401,16 @@ class _Walker:
 
     def read(self, name: str, kind: str, referrer: tuple[str, int | None] | None) -> ConnectorFile | None:
         where, line = referrer if referrer else (name, None)
+        try:
+            return self.read_file(name, kind, where, line)
+        except OSError as exc:
+            self.report.findings.append(unreadable(exc, name, where, line))
+            return None
+
+    def read_file(self, name: str, kind: str, where: str, line: int | None) -> ConnectorFile | None:
         path = self.folder / name
-        if not path.exists():
+        info = existing(path)
+        if info is None:
             variant = case_variant(path.parent, path.name)
             if variant is not None:
                 found = PurePosixPath(name).with_name(variant).as_posix()
@@ -372,19 +420,14 @@ class _Walker:
             else:
                 self.error(FILE_MISSING, f"{name} is referenced but does not exist", where, line)
             return None
-        if not path.is_file():
+        if not stat.S_ISREG(info.st_mode):
             self.error(FILE_MISSING, f"{name} is referenced but is not a file", where, line)
             return None
-        if kind != "script" and path.stat().st_size > MAX_XML_BYTES:
-            self.error(FILE_TOO_LARGE, f"{name} is {path.stat().st_size:,} bytes, over Tableau's limit of "
+        if kind != "script" and info.st_size > MAX_XML_BYTES:
+            self.error(FILE_TOO_LARGE, f"{name} is {info.st_size:,} bytes, over Tableau's limit of "
                        f"{MAX_XML_BYTES:,} bytes (256 KB)", name)
             return None
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            self.error(FILE_UNREADABLE, f"{name} cannot be read: {exc.strerror or exc}", where, line)
-            return None
-        return ConnectorFile(name, kind, data)
+        return ConnectorFile(name, kind, path.read_bytes())
 
     def parse(self, file: ConnectorFile) -> etree._ElementTree | None:
         if file.tree is not None:

@@ -59,3 +59,4 @@ def error(rule: Rule, message: str, file: str | None = None, line: int | None = 
 def warning(rule: Rule, message: str, file: str | None = None, line: int | None = None,
             column: int | None = None, hint: str | None = None) -> Finding:
     return Finding(Severity.WARNING, rule.id, message, file, line, column, hint)
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -9,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+
+from connector_packager.errors import InputOutputProblem
 
 LOGGER_NAME = "connector_packager"
 LOG_FILE_NAME = "packaging_log.txt"
@@ -40,6 +43,22 @@ def _console_handler(verbose: bool) -> logging.Handler:
     return handler
 
 
+class _LogFile(logging.FileHandler):
+    """The log file. A write that fails (a full disk) stops the run with one message and exit 2, where logging
+    would print a traceback for every later line and carry on."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        logging.getLogger(LOGGER_NAME).removeHandler(self)
+        stream, self.stream = self.stream, None
+        with contextlib.suppress(OSError, ValueError):
+            if stream is not None:
+                stream.close()
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or exc
+        raise InputOutputProblem(f"cannot write the log file {self.baseFilename}: {reason}",
+                                 hint="give -l/--log a folder on a disk with free space") from None
+
+
 @contextmanager
 def run_logging(log_dir: Path | None, verbose: bool) -> Iterator[logging.Logger]:
     """Attach the run's handlers to the project logger, and take them off again afterwards.
@@ -52,7 +71,12 @@ def run_logging(log_dir: Path | None, verbose: bool) -> Iterator[logging.Logger]
     logger.propagate = False
     handlers = [_console_handler(verbose)]
     if log_dir is not None:
-        file_handler = logging.FileHandler(log_dir / LOG_FILE_NAME, mode="w", encoding="utf-8")
+        log_file = log_dir / LOG_FILE_NAME
+        try:
+            file_handler = _LogFile(log_file, mode="w", encoding="utf-8")
+        except OSError as exc:
+            raise InputOutputProblem(f"cannot write the log file {log_file}: {exc.strerror or exc}",
+                                     hint="give -l/--log a folder you can write to") from None
         file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
         file_handler.setLevel(logging.DEBUG)
         handlers.append(file_handler)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from connector_packager.connector import Report
-from connector_packager.errors import PackagerError, UsageProblem
+from connector_packager.errors import InputOutputProblem, PackagerError, UsageProblem
 from connector_packager.min_version import minimum_tableau_version
 from connector_packager.stamp import StampError, stamp_min_version
 from connector_packager.taco import write_taco
@@ -63,7 +63,8 @@ def package(report: Report, dest: Path, finish: Callable[[bytes], bytes] | None 
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PackagerError(f"cannot create the destination folder {dest}: {exc.strerror or exc}") from None
+        raise InputOutputProblem(f"cannot create the destination folder {dest}: {exc.strerror or exc}",
+                                 hint="its parent must be a writable folder") from None
     target = dest / name
     log.debug("Writing %s with %d entries", target, len(entries) + 2)
     try:

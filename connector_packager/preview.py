@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from connector_packager.connector import Report
+from connector_packager.discovery import cannot_read
 from connector_packager.errors import UsageProblem
 
 #: The template's placeholders (``@@NAME@@``), filled in one pass.
@@ -32,6 +33,14 @@ _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u
 class Preview:
     report: Report
     page: str | None  # None when the connector is invalid
+
+    @property
+    def ok(self) -> bool:
+        return self.page is not None
+
+    @property
+    def input_unreadable(self) -> bool:
+        return cannot_read(self.report.findings)
 
 
 @cache

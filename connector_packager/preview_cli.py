@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import click
 
-from connector_packager import cli
+from connector_packager import cli_common as cli
 from connector_packager.cli_command import Command
 
 
@@ -23,7 +23,7 @@ def preview_command(folder: Path, output: Path | None, open_page: bool) -> NoRet
 
     Exit status 0 when the page was written, 1 when the connector is invalid, 2 for a usage error.
     """
-    with cli._failures_as_exit_codes():
+    with cli.failures_as_exit_codes():
         from connector_packager.errors import PackagerError, UsageProblem
         from connector_packager.formats import finding_line
         from connector_packager.packaging import is_inside
@@ -41,7 +41,7 @@ def preview_command(folder: Path, output: Path | None, open_page: bool) -> NoRet
             click.echo(finding_line(finding, str(folder)), err=True)
         if preview.page is None:
             click.echo("The connector is not valid: no preview was written.", err=True)
-            sys.exit(cli.EXIT_FAILED)
+            sys.exit(cli.exit_code([preview]))
         try:
             write_file(target, preview.page.encode("utf-8"))
         except PackagerError as exc:

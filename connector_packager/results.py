@@ -7,6 +7,7 @@ from pathlib import Path
 
 from connector_packager.catalogue import declare
 from connector_packager.connector import Report
+from connector_packager.discovery import cannot_read
 from connector_packager.findings import Finding, Severity, error
 
 NOTHING_FOUND = declare(
@@ -34,6 +35,11 @@ class CheckResult:
     def ok(self) -> bool:
         fails = (Severity.ERROR, Severity.WARNING) if self.strict else (Severity.ERROR,)
         return not any(f.severity in fails for f in self.findings)
+
+    @property
+    def input_unreadable(self) -> bool:
+        """An input was missing or could not be read, so it could not be checked (exit 2, not 1)."""
+        return cannot_read(self.findings)
 
     @property
     def error_count(self) -> int:

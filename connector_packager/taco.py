@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from connector_packager import __version__
-from connector_packager.errors import PackagerError
+from connector_packager.errors import InputOutputProblem, PackagerError
 from connector_packager.jar_manifest import main_section
 
 JAR_DIR = "META-INF/"
@@ -136,7 +136,7 @@ def _write(target: Path, fill: Callable[[BinaryIO], object], *, mode: int | None
         with atomic_output(target, mode=mode, replace=replace) as out:
             fill(out)
     except FileExistsError:
-        raise PackagerError(f"{target} already exists; it is left as it is") from None
+        raise InputOutputProblem(f"{target} already exists; it is left as it is") from None
     except OSError as exc:
-        raise PackagerError(f"cannot write {target}: {exc.strerror or exc}",
+        raise InputOutputProblem(f"cannot write {target}: {exc.strerror or exc}",
                             hint="check that the destination folder is writable and has free space") from None

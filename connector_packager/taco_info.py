@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from connector_packager.archive.entry_names import quoted, shown
 from connector_packager.archive.zip_reader import parse_archive, read_archive
 from connector_packager.connector import MANIFEST
-from connector_packager.errors import PackagerError
+from connector_packager.errors import InputOutputProblem, PackagerError
 from connector_packager.findings import Finding
 from connector_packager.signing.jar_signature import is_signature_block
 from connector_packager.taco import JAR_DIR, JAR_MANIFEST
@@ -36,6 +36,11 @@ class TacoInfo:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def ok(self) -> bool:
+        """A well-formed connector archive: no problem found."""
+        return not self.problems
+
 
 def _is_meta(name: str) -> bool:
     return name == JAR_DIR or name.startswith(JAR_DIR)
@@ -54,7 +59,8 @@ def read_taco(path: Path) -> TacoInfo:
             _unpack(archive.contents, Path(tmp), info)
             _check_connector(Path(tmp), info)
     except OSError as exc:
-        raise PackagerError(f"cannot unpack {path} into a temporary folder: {exc.strerror or exc}") from None
+        raise InputOutputProblem(f"cannot unpack {path} into a temporary folder: {exc.strerror or exc}",
+                                 hint="set TMPDIR to a writable folder with free space") from None
     return info
 
 

@@ -204,7 +204,7 @@ def _unreadable(tmp_path: Path, broken: bool, monkeypatch: pytest.MonkeyPatch) -
 
 
 #: Rules whose failing input is not a set of files over the base connector.
-SPECIAL_CASES = {"not-a-connector-folder", "class-missing", "file-unreadable", "nothing-found"}
+SPECIAL_CASES = {"not-a-connector-folder", "class-missing", "file-unreadable", "nothing-found", "input-missing"}
 #: Rules registered by other branches, not tested here yet (rule id -> the branch that registers and tests them).
 #: Archive and signature rules go here until their branch lists their cases.
 EXEMPT: dict[str, str] = {}
@@ -265,6 +265,15 @@ def test_nothing_found(tmp_path: Path) -> None:
     assert empty.exit_code == 1 and "[nothing-found]" in empty.output
     found = CliRunner().invoke(main, ["validate", "--recursive", str(SAMPLES)])
     assert "[nothing-found]" not in found.output
+
+
+def test_input_missing(tmp_path: Path) -> None:
+    from connector_packager.validation import check_connector
+
+    assert "input-missing" in ids(check_connector(tmp_path / "no-such-folder").findings)
+    assert "input-missing" not in ids(check_connector(SAMPLES / "acme_odbc").findings)
+    missing = CliRunner().invoke(main, ["validate", str(tmp_path / "no-such.trex")])
+    assert missing.exit_code == 2 and "[input-missing]" in missing.output
 
 
 # ------------------------------------------------------------------ the catalogue itself

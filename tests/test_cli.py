@@ -168,7 +168,7 @@ def test_module_runs_from_another_directory_as_a_real_process(sample_copy: Calla
     assert snapshot(src) == before
     failing = subprocess.run([PYTHON, "-m", "connector_packager.package", str(tmp_path / "missing")],
                              cwd=elsewhere, capture_output=True, text=True)
-    assert failing.returncode == 1
+    assert failing.returncode == 2
     assert f"{tmp_path / 'missing'} does not exist" in failing.stderr
     usage = subprocess.run([PYTHON, "-m", "connector_packager.package"], cwd=elsewhere, capture_output=True,
                            text=True)

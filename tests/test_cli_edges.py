@@ -73,7 +73,8 @@ def test_every_lookalike_is_caught_and_a_real_subprocess_says_so() -> None:
 
 def test_after_a_double_dash_lookalikes_are_arguments(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--", str(tmp_path / "\u2013v")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a missing path, checked as one
+    assert "\u2013v does not exist" in result.output
     assert "did you mean" not in result.output
 
 

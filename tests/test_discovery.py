@@ -26,7 +26,7 @@ def test_base_connector_is_valid_and_lists_files_in_document_order(make_connecto
 
 
 def test_missing_folder_and_missing_manifest(tmp_path: Path) -> None:
-    assert rules(tmp_path / "nope") == ["not-a-connector-folder"]
+    assert rules(tmp_path / "nope") == ["input-missing"]
     assert rules(tmp_path) == ["manifest-missing"]
     (tmp_path / "manifest.xml").mkdir()
     assert rules(tmp_path) == ["manifest-missing"]

@@ -162,7 +162,7 @@ def test_unreadable_file(make_connector: Callable[..., Path], tmp_path: Path, mo
 
     monkeypatch.setattr(Path, "read_bytes", denied)
     result = CliRunner().invoke(package_command, [str(folder), "-d", str(tmp_path / "d"), "-l", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input that cannot be read: the tool could not do the job
     assert "dialect.tdd cannot be read: Permission denied" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
@@ -173,17 +173,17 @@ def test_full_disk_leaves_no_taco(make_connector: Callable[..., Path], tmp_path:
     fail_zip_entry(monkeypatch, "dialect.tdd", OSError(errno.ENOSPC, "No space left on device"))
     dest = tmp_path / "dest"
     result = CliRunner().invoke(package_command, [str(folder), "-d", str(dest), "-l", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an output that cannot be written
     assert "No space left on device" in result.output
     assert not dest.exists()  # the folder the run made is taken back, being empty
 
 
 def test_input_that_is_a_file_or_missing(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    for target, says in ((tmp_path / "file", f"is a file: give its folder, {tmp_path}"),
-                         (tmp_path / "missing", "does not exist")):
+    for target, says, code in ((tmp_path / "file", f"is a file: give its folder, {tmp_path}", 1),
+                               (tmp_path / "missing", "does not exist", 2)):
         rc, output = run_cli(target, tmp_path)
-        assert rc == 1
+        assert rc == code
         assert f"{target} {says}" in output
 
 

@@ -69,7 +69,7 @@ def test_not_a_zip_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 1
     assert "is not a .taco (zip) file" in out
     code, out = inspect(tmp_path / "missing.taco")
-    assert code == 1
+    assert code == 2
     assert "does not exist" in out
 
 

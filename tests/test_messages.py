@@ -46,7 +46,7 @@ def test_package_of_a_taco_points_at_inspect_and_verify(make_connector: Callable
 
 def test_package_of_a_missing_folder_says_it_does_not_exist(tmp_path: Path) -> None:
     code, output = run_package(tmp_path, str(tmp_path / "nowhere"))
-    assert code == 1
+    assert code == 2
     assert f"{tmp_path / 'nowhere'} does not exist" in output
 
 

@@ -249,7 +249,7 @@ def test_unsigned_and_non_taco_files(pki: Pki, unsigned_taco: Path, tmp_path: Pa
         assert "is not a .taco (zip) file" in result.output
     assert junk.read_bytes() == b"not a zip"
     missing = verify(pki, tmp_path / "missing.taco")
-    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
 def test_an_already_signed_taco_is_not_signed_again(pki: Pki, unsigned_taco: Path) -> None:

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from connector_packager.archive.entry_names import shown
-from connector_packager.errors import PackagerError
+from connector_packager.errors import InputOutputProblem, PackagerError
 
 #: The largest .taco read (a connector is a few hundred KB; Tableau's own samples are under 1 MB).
 MAX_INPUT_BYTES = 32 * 1024 * 1024
@@ -21,14 +21,16 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     try:
         before = os.stat(path)
     except FileNotFoundError:
-        raise PackagerError(f"{where} does not exist") from None
+        raise InputOutputProblem(f"{where} does not exist") from None
     except OSError as exc:
-        raise PackagerError(f"cannot read {where}: {exc.strerror or exc}") from None
+        raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
+                                 hint="check the permissions of the file and of the folders above it") from None
     _check_kind(before, where, limit)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise PackagerError(f"cannot read {where}: {exc.strerror or exc}") from None
+        raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
+                                 hint="check the permissions of the file and of the folders above it") from None
     try:
         _check_kind(os.fstat(fd), where, limit)
         chunks: list[bytes] = []
@@ -42,7 +44,8 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
                 raise PackagerError(_too_large(where, limit))
             chunks.append(chunk)
     except OSError as exc:
-        raise PackagerError(f"cannot read {where}: {exc.strerror or exc}") from None
+        raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
+                                 hint="check the permissions of the file and of the folders above it") from None
     finally:
         os.close(fd)
     return b"".join(chunks)
@@ -50,9 +53,9 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
 
 def _check_kind(info: os.stat_result, where: str, limit: int) -> None:
     if stat.S_ISDIR(info.st_mode):
-        raise PackagerError(f"{where} is a folder, not a .taco file")
+        raise InputOutputProblem(f"{where} is a folder, not a .taco file")
     if not stat.S_ISREG(info.st_mode):
-        raise PackagerError(f"{where} is not a regular file (a pipe, device or socket); not a .taco file")
+        raise InputOutputProblem(f"{where} is not a regular file (a pipe, device or socket); not a .taco file")
     if info.st_size > limit:
         raise PackagerError(_too_large(where, limit))
 

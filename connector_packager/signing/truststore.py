@@ -23,7 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
 
-from connector_packager.errors import PackagerError
+from connector_packager.errors import InputOutputProblem, PackagerError
 
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
 JCEKS_MAGIC = b"\xce\xce\xce\xce"
@@ -110,7 +110,7 @@ def load_truststore(path: Path, password: str | None = None) -> list[x509.Certif
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise PackagerError(f"cannot read the truststore {path}: {exc.strerror or exc}") from None
+        raise InputOutputProblem(f"cannot read the truststore {path}: {exc.strerror or exc}") from None
     with warnings.catch_warnings():  # some long-lived public roots have a negative serial number
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
         certs = _parse(data, path, password)

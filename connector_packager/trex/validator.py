@@ -9,13 +9,14 @@ so that one broken file does not produce a cascade of findings.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
 from lxml import etree
 
 from connector_packager.catalogue import Rule, declare
-from connector_packager.discovery import FILE_TOO_LARGE, FILE_UNREADABLE
+from connector_packager.discovery import FILE_TOO_LARGE, FILE_UNREADABLE, INPUT_MISSING
 from connector_packager.findings import Finding, Severity
 from connector_packager.schemas import SCHEMA, violations
 from connector_packager.trex import vocabulary as v
@@ -614,12 +615,19 @@ def check_trex(path: Path, display_name: str | None = None) -> list[Finding]:
     name = display_name or path.name
     checker = _Checker(name)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever
+            checker.error(FILE_UNREADABLE, f"cannot read {path}: not a regular file (a pipe, device or socket)")
+            return checker.findings
         if size > MAX_TREX_BYTES:
             checker.error(FILE_TOO_LARGE, f"{size:,} bytes is too large for an extension manifest "
                           f"(limit {MAX_TREX_BYTES:,})")
             return checker.findings
         data = path.read_bytes()
+    except FileNotFoundError:
+        checker.error(INPUT_MISSING, f"{path} does not exist")
+        return checker.findings
     except OSError as exc:
         checker.error(FILE_UNREADABLE, f"cannot read {path}: {exc.strerror or exc}")
         return checker.findings

@@ -1,0 +1,130 @@
+"""The core as a library (connector_packager.api): results back, nothing printed, no exit, no click."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from connector_packager import api
+from connector_packager.errors import CannotRun, InputOutputProblem, PackagerError, UsageProblem
+from tests.conftest import PYTHON, SAMPLES, snapshot
+
+
+def test_check_returns_findings_and_prints_nothing(make_connector: Callable[..., Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    good = api.check(SAMPLES / "acme_odbc")
+    assert good.ok and good.kind == "connector" and good.class_name == "acme_odbc"
+    bad = api.check(make_connector({"dialect.tdd": "<dialect/>"}))
+    assert not bad.ok and not bad.input_unreadable
+    assert any(f.rule == "schema" and f.file == "dialect.tdd" for f in bad.findings)
+    trex = next(SAMPLES.rglob("*.trex"))
+    assert api.check(trex).kind == "trex"
+    assert capsys.readouterr() == ("", "")
+
+
+def test_check_of_a_missing_input_says_it_could_not_read_it(tmp_path: Path) -> None:
+    for path in (tmp_path / "nowhere", tmp_path / "nowhere.trex"):
+        result = api.check(path)
+        assert not result.ok and result.input_unreadable, path
+        assert str(path) in result.findings[0].message
+
+
+def test_strict_makes_warnings_fail(make_connector: Callable[..., Path]) -> None:
+    tdd = '<dialect name="Tiny" class="tiny" base="DefaultSQLDialect" version="18.1"/>'
+    folder = make_connector({"dialect.tdd": tdd})
+    lenient, strict = api.check(folder), api.check(folder, strict=True)
+    assert lenient.warning_count > 0 and lenient.error_count == 0
+    assert lenient.ok and not strict.ok
+
+
+def test_check_all_finds_connectors_below_a_folder(tmp_path: Path, make_connector: Callable[..., Path]) -> None:
+    make_connector()
+    make_connector({"dialect.tdd": "<dialect/>"})
+    (tmp_path / "empty").mkdir()
+    seen: list[Path] = []
+
+    def each(targets: object) -> list[Path]:
+        seen.extend(targets)  # type: ignore[call-overload]
+        return seen
+
+    results = api.check_all([tmp_path], recursive=True, each=each)
+    assert sorted(Path(r.path).name for r in results) == ["connector0", "connector1"]
+    assert [r.ok for r in sorted(results, key=lambda r: r.path)] == [True, False]
+    assert [r.findings[0].rule for r in api.check_all([tmp_path / "empty"], recursive=True)] == ["nothing-found"]
+
+
+def test_build_package_writes_a_taco_and_leaves_the_source(sample_copy: Callable[[str], Path], tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    folder = sample_copy("acme_jdbc")
+    before = snapshot(folder)
+    built = api.build_package(folder, tmp_path / "out")
+    assert built.ok and built.taco == tmp_path / "out" / "acme_jdbc-v2.0.1.taco"
+    assert built.result.taco == str(built.taco) and built.result.min_version_tableau == "2020.3"
+    with zipfile.ZipFile(built.taco) as archive:
+        assert "manifest.xml" in archive.namelist()
+    assert snapshot(folder) == before
+    assert capsys.readouterr() == ("", "")
+
+
+def test_build_package_writes_nothing_for_a_failing_connector_unless_forced(make_connector: Callable[..., Path],
+                                                                            tmp_path: Path) -> None:
+    folder = make_connector({"fields.xml": "<connection-fields><field/></connection-fields>"})
+    refused = api.build_package(folder, tmp_path / "out")
+    assert not refused.ok and refused.taco is None and not (tmp_path / "out").exists()
+    forced = api.build_package(folder, tmp_path / "out", force=True)
+    assert forced.forced and forced.taco is not None and forced.taco.is_file() and not forced.ok
+    only = api.build_package(make_connector(), tmp_path / "other", validate_only=True)
+    assert only.ok and only.taco is None and not (tmp_path / "other").exists()
+
+
+def test_build_package_raises_the_projects_errors(make_connector: Callable[..., Path], tmp_path: Path) -> None:
+    folder = make_connector()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageProblem, match="is a file"):
+        api.build_package(folder, tmp_path / "file")
+    with pytest.raises(UsageProblem, match="inside the connector folder"):
+        api.build_package(folder, folder / "out")
+    assert issubclass(InputOutputProblem, CannotRun) and issubclass(CannotRun, PackagerError)
+
+
+def test_inspect_verify_and_sign_return_results(unsigned_taco: Path, tmp_path: Path) -> None:
+    info = api.inspect(unsigned_taco)
+    assert info.ok and info.class_name == "acme_odbc" and info.signers == []
+    verdict = api.verify(unsigned_taco)
+    assert not verdict.ok and "not signed" in verdict.verdict
+    with pytest.raises(InputOutputProblem, match="does not exist"):
+        api.inspect(tmp_path / "missing.taco")
+    with pytest.raises(InputOutputProblem, match="does not exist"):
+        api.verify(tmp_path / "missing.taco")
+
+
+def test_sign_with_a_key_file_then_verify(unsigned_taco: Path, tmp_path: Path) -> None:
+    from connector_packager.signing.keysource import KeySource
+
+    key, chain = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(chain), "-days", "30", "-subj", "/CN=API test signer", "-addext",
+                    "extendedKeyUsage=codeSigning", "-addext", "keyUsage=digitalSignature"],
+                   check=True, capture_output=True)
+    out = tmp_path / "signed.taco"
+    signed = api.sign(unsigned_taco, KeySource(alias="apitest", key=key, cert_chain=chain, no_timestamp=True), out)
+    assert signed.taco == out and signed.signature_name == "APITEST" and signed.tsa is None
+    with zipfile.ZipFile(out) as archive:
+        assert "META-INF/APITEST.SF" in archive.namelist()
+    verdict = api.verify(out, truststore=chain)
+    assert [signer.name for signer in verdict.signers] == ["APITEST"] and verdict.entries > 0
+    assert not verdict.ok  # no timestamp: Tableau refuses it
+    assert any("self-signed" in w for w in signed.warnings)
+
+
+def test_the_api_works_without_click() -> None:
+    # A library user need not load the command line: importing and using the api leaves click unloaded.
+    code = ("import sys; from pathlib import Path; from connector_packager import api; "
+            f"r = api.check(Path({str(SAMPLES / 'acme_odbc')!r})); "
+            "assert r.ok; print('click' in sys.modules)")
+    proc = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
