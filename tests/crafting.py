@@ -29,7 +29,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from tests.pki import DAY, NOW, Identity, Key
 from tests.tsa_server import LoopbackTsa
 
-_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384}
+_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 _JAR_DIGEST_NAMES = {"sha1": "SHA-1", "sha256": "SHA-256", "sha384": "SHA-384"}
 
 
@@ -158,11 +158,15 @@ class Signature:
     by_key_identifier: bool = False
     tokens: Callable[[bytes], list[list[cms.ContentInfo]]] | None = None  # attributes, each a list of values
     extra: dict[str, object] = field(default_factory=dict)
+    #: the hash the signature algorithm names and the signature is made with (None: ``hash_name``)
+    signature_hash: str | None = None
+    #: the signed attributes in the order written, not DER's (a SET OF is sorted by encoding)
+    unsorted: bool = False
 
 
 def _signature_algorithm(signature: Signature) -> str:
     key_kind = "ecdsa" if isinstance(signature.signer.key, ec.EllipticCurvePrivateKey) else "rsa"
-    return f"{signature.hash_name}_{key_kind}"
+    return f"{signature.signature_hash or signature.hash_name}_{key_kind}"
 
 
 def signature_block(signature: Signature, sf: bytes) -> bytes:
@@ -180,12 +184,17 @@ def signature_block(signature: Signature, sf: bytes) -> bytes:
                                         "signature_algorithm": algos.SignedDigestAlgorithm(
                                             {"algorithm": named_algorithm})})]}))
     signed_attrs = cms.CMSAttributes(sorted(attributes, key=lambda a: a.dump()))
+    if signature.unsorted:  # asn1crypto sorts a SET OF it writes: the bytes are put together here
+        raw = b"".join(a.dump() for a in reversed(signed_attrs))
+        size = len(raw).to_bytes(2 if len(raw) > 255 else 1, "big")
+        signed_attrs = cms.CMSAttributes.load(b"\x31" + bytes([0x80 | len(size)]) + size + raw)
     to_sign = b"\x31" + signed_attrs.dump()[1:]
     key = signature.signer.key
+    signing_hash = _HASHES[signature.signature_hash or signature.hash_name]()
     if isinstance(key, rsa.RSAPrivateKey):
-        value = key.sign(to_sign, padding.PKCS1v15(), _HASHES[signature.hash_name]())
+        value = key.sign(to_sign, padding.PKCS1v15(), signing_hash)
     else:
-        value = key.sign(to_sign, ec.ECDSA(_HASHES[signature.hash_name]()))
+        value = key.sign(to_sign, ec.ECDSA(signing_hash))
     leaf = _asn1(signature.signer.cert)
     sid = cms.SignerIdentifier({"subject_key_identifier": leaf.key_identifier}) if signature.by_key_identifier \
         else cms.SignerIdentifier({"issuer_and_serial_number": {"issuer": leaf.issuer,
@@ -245,3 +254,46 @@ def signed_taco(path: Path, entries: list[tuple[str, bytes]], signature: Signatu
 
 def with_signer(signature: Signature, signer: Identity, *chain: x509.Certificate) -> Signature:
     return replace(signature, signer=signer, certs=[signer.cert, *chain])
+
+
+@dataclass(frozen=True)
+class Token:
+    """A timestamp token made here with the authority's key, every part chosen by the test (``openssl ts`` makes
+    only honest ones)."""
+
+    tsa: Identity
+    certs: Sequence[x509.Certificate]
+    gen_time: dt.datetime = NOW
+    imprint_hash: str = "sha256"
+    stamped: bytes | None = None  # what the imprint digests (None: the signature value, as it should)
+    fields: dict[str, object] = field(default_factory=dict)  # more TSTInfo fields: accuracy, ordering, nonce, ...
+
+    def __call__(self, value: bytes) -> list[list[cms.ContentInfo]]:
+        return [[self.token(value)]]
+
+    def token(self, value: bytes) -> cms.ContentInfo:
+        info = tsp.TSTInfo({
+            "version": "v1", "policy": "1.3.6.1.4.1.99999.1",
+            "message_imprint": {"hash_algorithm": {"algorithm": self.imprint_hash},
+                                "hashed_message": hashlib.new(self.imprint_hash, self.stamped or value).digest()},
+            "serial_number": 7, "gen_time": self.gen_time, **self.fields})
+        content = info.dump()
+        attributes = cms.CMSAttributes(sorted([
+            cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
+            cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(content).digest()]}),
+        ], key=lambda a: a.dump()))
+        key = self.tsa.key
+        assert isinstance(key, rsa.RSAPrivateKey)
+        signature = key.sign(b"\x31" + attributes.dump()[1:], padding.PKCS1v15(), hashes.SHA256())
+        leaf = _asn1(self.tsa.cert)
+        signed_data = cms.SignedData({
+            "version": "v3", "digest_algorithms": [{"algorithm": "sha256"}],
+            "encap_content_info": {"content_type": "tst_info", "content": cms.ParsableOctetString(content)},
+            "certificates": [cms.CertificateChoices({"certificate": _asn1(c)}) for c in self.certs],
+            "signer_infos": [cms.SignerInfo({
+                "version": "v1", "sid": cms.SignerIdentifier({"issuer_and_serial_number": {
+                    "issuer": leaf.issuer, "serial_number": leaf.serial_number}}),
+                "digest_algorithm": {"algorithm": "sha256"}, "signed_attrs": attributes,
+                "signature_algorithm": {"algorithm": "sha256_rsa"}, "signature": signature})],
+        })
+        return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})

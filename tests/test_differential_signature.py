@@ -8,10 +8,12 @@ README's signing section has the same table).
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -21,6 +23,7 @@ from cryptography.x509.oid import NameOID
 from tests.conftest import REPO, SAMPLES
 from tests.crafting import (
     Signature,
+    Token,
     certificate,
     entries_of,
     manifest_for,
@@ -34,7 +37,7 @@ from tests.crafting import (
     with_signer,
 )
 from tests.differential import assert_never_looser
-from tests.pki import Identity, Pki
+from tests.pki import DAY, NOW, Identity, Pki
 from tests.tsa_server import LoopbackTsa
 
 #: Where we refuse although jarsigner -verify -strict accepts, on purpose: case id -> reason.
@@ -51,6 +54,10 @@ STRICTER = {
                               "the cap bounds the work per line",
     "too-many-certificates": "more than 50 certificates in one signature block (a .taco carries its chain); the cap "
                              "bounds the path search",
+    "timestamp-in-the-future": "a timestamp later than the time checked at claims a time that has not come (a "
+                               "wrong or forged authority clock); jarsigner only warns",
+    "ber-block-signed-over-der": "a signature block in BER (indefinite lengths) is not read: Java converts it to DER "
+                                 "first, and which bytes a signature covers depends on the encoding",
 }
 
 
@@ -301,6 +308,121 @@ def _two_algorithms(cert: x509.Certificate) -> x509.Certificate:
     return x509.load_der_x509_certificate(changed.dump())
 
 
+def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag byte, start of contents, end of contents) of the DER element at ``pos`` (one-byte tags)."""
+    length, start = data[pos + 1], pos + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, start = int.from_bytes(data[start:start + count], "big"), start + count
+    return data[pos], start, start + length
+
+
+def _indefinite(der: bytes, keep: Callable[[tuple[int, ...]], bool], path: tuple[int, ...] = ()) -> bytes:
+    """``der`` with every constructed element given the BER indefinite length, except the subtrees ``keep`` picks
+    by their path of tags."""
+    out, pos = [], 0
+    while pos < len(der):
+        tag, start, end = _tlv(der, pos)
+        here = (*path, tag)
+        if tag & 0x20 and not keep(here):
+            out.append(bytes([tag, 0x80]) + _indefinite(der[start:end], keep, here) + b"\0\0")
+        else:
+            out.append(der[pos:end])
+        pos = end
+    return b"".join(out)
+
+
+def _ber_block(kit: Kit, path: Path, sign_ber: bool) -> Path:
+    """A block whose signed attributes (and the structures holding them) have indefinite lengths; its certificates
+    and timestamp stay DER. ``sign_ber``: the signature covers the BER bytes of the attributes (else their DER
+    bytes, as Java reads them once it converts the block to DER)."""
+    from asn1crypto import cms as asn1_cms
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
+
+    manifest = manifest_for(kit.entries)
+    sf = sf_for(manifest)
+    der = signature_block(kit.good, sf)
+    # ContentInfo, [0], SignedData, then its certificates [0] / the SignerInfo's unsigned attributes [1] stay DER
+    keep = lambda tags: tags[3:4] == (0xA0,) or (tags[-1:] == (0xA1,) and len(tags) == 6)  # noqa: E731
+    info = asn1_cms.ContentInfo.load(der)
+    signer_info = info["content"]["signer_infos"][0]
+    attributes = signer_info["signed_attrs"].dump()
+    signed = b"\x31" + (_indefinite(attributes, lambda tags: False) if sign_ber else attributes)[1:]
+    key = kit.pki.codesign.key
+    assert isinstance(key, rsa.RSAPrivateKey)
+    signer_info["signature"] = key.sign(signed, rsa_padding.PKCS1v15(), hashes.SHA256())
+    block = _indefinite(info.dump(force=True), keep)
+    from tests.crafting import write_signed
+    return write_signed(path, kit.entries, manifest, sf, block)
+
+
+def _zeros(header: bytes, size: int) -> bytes:
+    """A digest header whose value (``size`` zero bytes) matches nothing."""
+    return header + b": " + base64.b64encode(bytes(size))
+
+
+def _extra_header(kit: Kit, path: Path, header: bytes, sf_header: bytes = b"") -> Path:
+    """The first entry's manifest section (or, with ``sf_header``, the .SF file's main section) given one more line;
+    the .SF digests are made over the manifest as it then is."""
+    manifest = manifest_for(kit.entries)
+    first = raw_sections(manifest)[1]
+    if header:
+        manifest = manifest.replace(first, first[:-2] + header + b"\r\n\r\n", 1)
+    sf = sf_for(manifest).replace(b"\r\n\r\n", b"\r\n" + sf_header + b"\r\n\r\n", 1) if sf_header else \
+        sf_for(manifest)
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=sf)
+
+
+def _sha_alias_only(kit: Kit, path: Path) -> Path:
+    """Every digest named ``SHA``, Java's other name for SHA-1."""
+    manifest = manifest_for(kit.entries, "sha1").replace(b"SHA-1-Digest", b"SHA-Digest")
+    sf = sf_for(manifest, "sha1").replace(b"SHA-1-Digest", b"SHA-Digest")
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=sf)
+
+
+def _stamped(kit: Kit, path: Path, certs: list[x509.Certificate] | None = None, **token: Any) -> Path:
+    """The good signature with a token made here (``token``: the :class:`Token` fields to change)."""
+    chain = certs or [kit.pki.tsa.cert, kit.pki.intermediate.cert, kit.pki.root.cert]
+    return signed_taco(path, kit.entries, replace(kit.good, tokens=Token(kit.pki.tsa, chain, **token)))
+
+
+def _signature_algorithm_parameters(kit: Kit, path: Path) -> Path:
+    """The SignerInfo's sha256WithRSAEncryption given an empty OCTET STRING as parameters where NULL belongs (no
+    CMSAlgorithmProtection attribute, so the signature still verifies)."""
+    from tests.crafting import write_signed
+
+    manifest = manifest_for(kit.entries)
+    sf = sf_for(manifest)
+    block = signature_block(replace(kit.good, with_protection=False), sf)
+    algorithm = b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b"
+    at = block.index(algorithm + b"\x05\x00\x04\x82\x01\x00")  # the one just before the signature value
+    block = block[:at] + algorithm + b"\x04\x00" + block[at + len(algorithm) + 2:]
+    return write_signed(path, kit.entries, manifest, sf, block)
+
+
+def _lower_case_signature(kit: Kit, path: Path) -> Path:
+    from tests.crafting import write_signed
+
+    manifest = manifest_for(kit.entries)
+    sf = sf_for(manifest)
+    return write_signed(path, kit.entries, manifest, sf, signature_block(kit.good, sf), base="author",
+                        block_suffix="rsa")
+
+
+def _second_signer(kit: Kit, path: Path, signature: Signature, entries: int | None = None) -> Path:
+    """The good signature, and a second one (``OTHER``) by ``signature`` over the same manifest, whose .SF lists
+    only the first ``entries`` entries (all when None)."""
+    manifest = manifest_for(kit.entries)
+    sf = sf_for(manifest)
+    other_sf = sf
+    if entries is not None:
+        other_sf = sf_for(manifest, whole=False).split(b"\r\n\r\n")
+        other_sf = b"\r\n\r\n".join(other_sf[:1 + entries]) + b"\r\n\r\n"
+    return signed_taco(path, kit.entries, kit.good, manifest=manifest, sf=sf, extra=[
+        ("META-INF/OTHER.SF", other_sf), ("META-INF/OTHER.RSA", signature_block(signature, other_sf))])
+
+
 CASES = [
     Case("good", lambda kit, path: signed_taco(path, kit.entries, kit.good), "load"),
     # which META-INF names are signature files
@@ -389,6 +511,53 @@ CASES = [
     Case("certificate-with-two-signature-algorithms", lambda kit, path: _with_certs(kit, path, [
         kit.pki.codesign.cert, kit.pki.intermediate.cert, _two_algorithms(kit.pki.root.cert)]),
          "names two different signature algorithms"),
+    # the signature algorithm names another digest than the digest algorithm (Java builds the algorithm from both)
+    Case("signature-algorithm-other-digest", lambda kit, path: signed_taco(
+        path, kit.entries, replace(kit.good, signature_hash="sha512", with_protection=False)),
+         "names another digest than its digest algorithm"),
+    Case("signature-algorithm-other-digest-protected", lambda kit, path: signed_taco(
+        path, kit.entries, replace(kit.good, signature_hash="sha512", protection=("sha256", "sha512_rsa"))),
+         "names another digest than its digest algorithm"),
+    # BER (indefinite lengths) in the block: the signature over the BER bytes, or over the DER ones Java reads
+    Case("ber-block-signed-over-ber", lambda kit, path: _ber_block(kit, path, True), "cannot be read"),
+    Case("ber-block-signed-over-der", lambda kit, path: _ber_block(kit, path, False), "cannot be read"),
+    # digests Java knows besides the usual ones, or under their other names: each must match; a digest given twice
+    Case("sha-224-digest-wrong", lambda kit, path: _extra_header(kit, path, _zeros(b"SHA-224-Digest", 28)),
+         "its SHA-224 digest does not match"),
+    Case("sha3-digest-wrong", lambda kit, path: _extra_header(kit, path, _zeros(b"SHA3-256-Digest", 32)),
+         "its SHA3-256 digest does not match"),
+    Case("alias-digest-wrong", lambda kit, path: _extra_header(kit, path, _zeros(b"SHA256-Digest", 32)),
+         "its SHA256 digest does not match"),
+    Case("sha-alias-digest-wrong", lambda kit, path: _extra_header(kit, path, _zeros(b"SHA-Digest", 20)),
+         "its SHA digest does not match"),
+    Case("sha-alias-digests-only", _sha_alias_only, "load"),
+    Case("digest-again-in-lower-case", lambda kit, path: _extra_header(kit, path, _zeros(b"sha-256-digest", 32)),
+         "its SHA-256 digest does not match"),
+    Case("whole-manifest-digest-wrong-in-one-algorithm", lambda kit, path: _extra_header(
+        kit, path, b"", _zeros(b"SHA-512-Digest-Manifest", 64)), "load"),
+    # signature files named in lower case; several signers
+    Case("lower-case-signature-files", _lower_case_signature, "load"),
+    Case("second-signer-untrusted", lambda kit, path: _second_signer(kit, path, with_signer(
+        kit.good, certificate("Stranger", None))), "the signer's certificate chain is not validated"),
+    Case("second-signer-signs-some-entries", lambda kit, path: _second_signer(kit, path, kit.good, 1), "load"),
+    # timestamp tokens made here, with the authority's key
+    Case("crafted-token", lambda kit, path: _stamped(kit, path), "load"),
+    Case("token-with-accuracy-ordering-nonce", lambda kit, path: _stamped(kit, path, fields={
+        "accuracy": {"seconds": 1, "millis": 5}, "ordering": True, "nonce": 123456789}), "load"),
+    Case("token-imprint-sha512", lambda kit, path: _stamped(kit, path, imprint_hash="sha512"), "load"),
+    Case("token-over-other-data", lambda kit, path: _stamped(kit, path, stamped=b"other data"),
+         "the timestamp stamps other data"),
+    Case("timestamp-in-the-future", lambda kit, path: _stamped(kit, path, gen_time=NOW + 30 * DAY),
+         "it did not exist yet"),
+    Case("timestamp-before-the-certificates", lambda kit, path: _stamped(kit, path, gen_time=NOW - 3 * DAY),
+         "not validated"),
+    Case("token-chain-lookalike-intermediate-first", lambda kit, path: _stamped(kit, path, certs=[
+        kit.pki.tsa.cert, _lookalike(kit, kit.pki.intermediate, True), kit.pki.intermediate.cert,
+        kit.pki.root.cert]), "Java checks the certificates as the signature orders them"),
+    # unusual algorithm parameters, attributes out of DER order
+    Case("signature-algorithm-with-parameters", _signature_algorithm_parameters, "load"),
+    Case("signed-attributes-out-of-order", lambda kit, path: signed_taco(
+        path, kit.entries, replace(kit.good, unsorted=True)), "load"),
     Case("too-many-certificates", lambda kit, path: _block_certs(kit, path, _many_certificates(kit, 60)),
          "more than 50"),
 ]

@@ -223,9 +223,13 @@ def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.C
     except ValueError:
         raise SignatureProblem(f"unsupported signature algorithm {algorithm['algorithm'].native}") from None
     try:
-        hash_algorithm = _HASHES.get(algorithm.hash_algo, _HASHES[digest])()
+        named_hash = algorithm.hash_algo
     except ValueError:  # plain rsaEncryption / ecPublicKey names no hash: the digest algorithm applies
-        hash_algorithm = _HASHES[digest]()
+        named_hash = digest
+    if named_hash != digest:  # the JDK builds the algorithm from both and refuses them when they disagree
+        raise SignatureProblem(f"its signature algorithm {algorithm['algorithm'].native} names another digest than "
+                               f"its digest algorithm {digest}, which Java refuses")
+    hash_algorithm = _HASHES[digest]()
     problem = digest_problem(hash_algorithm.name, when)
     if problem:
         raise SignatureProblem(f"its signature algorithm {algorithm['algorithm'].native}: {problem}")

@@ -16,8 +16,13 @@ from dataclasses import dataclass
 
 from connector_packager.jar_manifest import section
 
-#: JAR digest names and the hashlib names they stand for.
-HASHLIB_NAMES = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512", "SHA-1": "sha1", "MD5": "md5"}
+#: The digest names the JDK's providers know (upper case, as ``MessageDigest.getInstance`` matches them, aliases
+#: included) and the hashlib names they stand for. Java checks every digest it knows and allows, so each one here
+#: must match; MD2 is always disabled, and names with ``/`` cannot be header names.
+HASHLIB_NAMES = {"SHA-256": "sha256", "SHA256": "sha256", "SHA-384": "sha384", "SHA384": "sha384",
+                 "SHA-512": "sha512", "SHA512": "sha512", "SHA-224": "sha224", "SHA224": "sha224",
+                 "SHA3-224": "sha3_224", "SHA3-256": "sha3_256", "SHA3-384": "sha3_384", "SHA3-512": "sha3_512",
+                 "SHA-1": "sha1", "SHA1": "sha1", "SHA": "sha1", "MD5": "md5"}
 DIGEST = "SHA-256"
 #: The signature block extensions the JDK knows (``SignatureFileVerifier.isBlockOrSF``).
 BLOCK_SUFFIXES = (".RSA", ".EC", ".DSA")

@@ -117,7 +117,8 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
             covered |= _check_signer(report, contents[sf_files[name]], contents[blocks[name]], manifest_bytes,
                                      manifest, anchors, result)
         except (ValueError, TypeError, KeyError, IndexError) as exc:  # asn1crypto's errors on malformed parts
-            result.problems.append(f"the signature block of {name} cannot be read: {exc}")
+            reason = str(exc).split("\n", 1)[0]  # asn1crypto adds lines naming the structures it was in
+            result.problems.append(f"the signature block of {name} cannot be read: {reason}")
         dates.append(report.timestamp.time if report.timestamp else result.at)
     result.problems[:0] = _entry_digest_problems(manifest, signed_names, contents, min(dates, default=result.at))
     for entry in signed_names:
