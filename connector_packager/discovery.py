@@ -26,6 +26,9 @@ log = logging.getLogger("connector_packager")
 
 #: Tableau refuses to load larger connector XML files.
 MAX_XML_BYTES = 256 * 1024
+#: Our own limit on a script file (Tableau's packager has none): it bounds the memory a run takes on a hostile or
+#: broken folder (a sparse multi-gigabyte file); connector scripts are a few KB.
+MAX_SCRIPT_BYTES = 16 * 1024 * 1024
 #: Tableau's localized-string prefix in attribute values.
 LOCALIZED_PREFIX = "@string/"
 #: The marker value of ``<oauth-config file=...>`` meaning "no OAuth config of its own".
@@ -73,9 +76,10 @@ BAD_REFERENCE = declare(
     passes='<dialect file="dialect.tdd"/>', fails='<dialect file=" dialect.tdd"/>')
 FILE_TOO_LARGE = declare(
     "file-too-large", ("connector", "trex"), Severity.ERROR,
-    "connector XML files are at most 256 KB; a .trex at most 1 MB",
+    "connector XML files are at most 256 KB, scripts at most 16 MB; a .trex at most 1 MB",
     doc="Tableau refuses to load connector XML files over 256 KB; the limit also bounds the memory and time a "
-        "check takes on hostile input.",
+        "check takes on hostile input. The 16 MB limit on scripts is this tool's own (Tableau's packager reads "
+        "any size): it keeps a run's memory bounded, far above any real connector script.",
     passes="a 10 KB connectionResolver.tdr", fails="a 300 KB connectionResolver.tdr")
 INPUT_MISSING = declare(
     "input-missing", ("connector", "trex"), Severity.ERROR,
@@ -426,6 +430,11 @@ class _Walker:
         if kind != "script" and info.st_size > MAX_XML_BYTES:
             self.error(FILE_TOO_LARGE, f"{name} is {info.st_size:,} bytes, over Tableau's limit of "
                        f"{MAX_XML_BYTES:,} bytes (256 KB)", name)
+            return None
+        if kind == "script" and info.st_size > MAX_SCRIPT_BYTES:
+            self.error(FILE_TOO_LARGE, f"{name} is {info.st_size:,} bytes, over this tool's limit of "
+                       f"{MAX_SCRIPT_BYTES:,} bytes (16 MB) for a script", where, line,
+                       hint="connector scripts are a few KB: is this the right file?")
             return None
         return ConnectorFile(name, kind, path.read_bytes())
 

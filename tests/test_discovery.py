@@ -170,6 +170,26 @@ def test_file_size_limit(make_connector: Callable[..., Path]) -> None:
     assert rules(make_connector({"dialect.tdd": over})) == ["file-too-large"]
 
 
+def test_script_size_limit_bounds_memory(make_connector: Callable[..., Path]) -> None:
+    """A sparse 4 GB script (no disk used) is refused from its size, without being read."""
+    import subprocess
+    import sys
+
+    folder = make_connector({})
+    with (folder / "builder.js").open("r+b") as script:
+        script.truncate(4 << 30)
+    at_limit = make_connector({"builder.js": "(function (attr) { return []; })\n" + " " * (16 * 2**20 - 40)})
+    assert (at_limit / "builder.js").stat().st_size <= 16 * 2**20
+    assert "file-too-large" not in rules(at_limit)
+    # in a child with its address space capped at 1 GB: reading the file whole would fail there
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+            "from connector_packager.validation import check_connector; "
+            f"print(' '.join(f.rule for f in check_connector(__import__('pathlib').Path({str(folder)!r})).findings))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["file-too-large"], done.stdout + done.stderr
+
+
 def test_localized_strings_need_english_resources(make_connector: Callable[..., Path]) -> None:
     manifest = BASE_FILES["manifest.xml"].replace('name="Tiny"', 'name="@string/name/"')
     resources = '<resources><string name="name">Tiny</string></resources>'
