@@ -7,7 +7,6 @@ Heavy modules are imported inside the commands so that ``--help`` stays fast.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from connector_packager import __version__
-from connector_packager.cli_command import Command, Group
+from connector_packager.cli_command import Command, Group, LazyCommand
 from connector_packager.cli_common import (
     CONTEXT_SETTINGS,
     EXIT_OK,
@@ -27,17 +26,12 @@ from connector_packager.cli_common import (
     failures_as_exit_codes,
     next_step,
 )
-from connector_packager.cli_install import install_command
-from connector_packager.cli_keys import csr_command, export_cert_command, import_cert_command, key_group
-from connector_packager.connection_string_cli import connection_string_command
 from connector_packager.errors import UsageProblem
-from connector_packager.findings import Severity
 from connector_packager.formats import FORMATS
-from connector_packager.preview_cli import preview_command
-from connector_packager.rules_cli import rules_command
 
 if TYPE_CHECKING:
     import datetime as dt
+    import logging
 
     from connector_packager.results import CheckResult
     from connector_packager.signing.keysource import KeySource
@@ -194,6 +188,9 @@ class _PackageRun:
         self.logger, self.fmt, self.log_file, self.strict = logger, fmt, log_file, strict
 
     def log_findings(self, result: CheckResult) -> None:
+        import logging
+
+        from connector_packager.findings import Severity
         from connector_packager.formats import finding_base, finding_line
 
         levels = {Severity.ERROR: logging.ERROR, Severity.WARNING: logging.WARNING, Severity.NOTICE: logging.INFO}
@@ -276,7 +273,35 @@ def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -
         logger.info("-%s", reason)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS, cls=Group)
+#: The commands that live in their own modules, imported only when used (``--help`` lists them from here).
+LAZY_COMMANDS = {
+    "key": LazyCommand("connector_packager.cli_keys", "key_group",
+                       "Make signing keys (step 1 of Tableau's signing guide)."),
+    "csr": LazyCommand("connector_packager.cli_keys", "csr_command",
+                       "Write a certificate signing request (PEM PKCS#10, SHA-256) for the key ALIAS, to send to a "
+                       "certificate authority (step 2). It asks for a code-signing certificate."),
+    "import-cert": LazyCommand("connector_packager.cli_keys", "import_cert_command",
+                               "Install the certificate authority's REPLY (PEM, DER .cer, or PKCS#7 .p7b) next to the "
+                               "key ALIAS (step 3)."),
+    "export-cert": LazyCommand("connector_packager.cli_keys", "export_cert_command",
+                               "Write the certificate of the key ALIAS as PEM (keytool -export), e.g. for those who "
+                               "must trust it."),
+    "install": LazyCommand("connector_packager.cli_install", "install_command",
+                           "Verify TACO and copy it where Tableau loads connectors from (Documents/My Tableau "
+                           "Repository/Connectors for Desktop), replacing an older version of the same connector. "
+                           "Refuses a connector Tableau would refuse."),
+    "connection-string": LazyCommand("connector_packager.connection_string_cli", "connection_string_command",
+                                     "Run the connector's scripts as Tableau would and show the ODBC connect string "
+                                     "or JDBC URL and properties."),
+    "preview": LazyCommand("connector_packager.preview_cli", "preview_command",
+                           "Write one self-contained HTML page showing the connector's connection dialog and, live, "
+                           "the connection string its scripts build (the scripts run in a sandboxed worker; the page "
+                           "needs no network)."),
+    "rules": LazyCommand("connector_packager.rules_cli", "rules_command", "List every rule the tool can report."),
+}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS, cls=Group, lazy=LAZY_COMMANDS)
 @click.version_option(__version__, "-V", "--version", prog_name="connector-packager")
 def main() -> None:
     """Validate, package, inspect, sign and verify Tableau connectors (.taco)."""
@@ -397,18 +422,7 @@ def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bo
     sys.exit(exit_code(results))
 
 
-main.add_command(key_group)
-main.add_command(csr_command)
-main.add_command(import_cert_command)
-main.add_command(export_cert_command)
-main.add_command(install_command)
-
-
 def run_package_module() -> None:
     """Entry point of ``python -m connector_packager.package``."""
     package_command.main(prog_name="python -m connector_packager.package")
 
-
-main.add_command(connection_string_command)
-main.add_command(preview_command)
-main.add_command(rules_command)

@@ -7,8 +7,9 @@ Kept apart from cli.py, which registers the commands; light to import (click onl
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -22,10 +23,10 @@ DASH_LOOKALIKES = "\u2013\u2014\u2010\u2011\u2012\u2015\u2212"
 def dash_hint(arg: str, command: click.Command, ctx: click.Context) -> str | None:
     """For an argument that starts with a dash look-alike: the message that names the option it was meant to
     be (``-v`` for ``\u2013v``, ``--verbose`` for ``—verbose``); None for any other argument."""
-    from connector_packager.suggest import closest
-
     if not arg or arg[0] not in DASH_LOOKALIKES:
         return None
+    from connector_packager.suggest import closest
+
     body = arg.lstrip(DASH_LOOKALIKES + "-")
     name, equals, value = body.partition("=")
     meant = ("-" if len(name) == 1 else "--") + name
@@ -77,11 +78,37 @@ class Command(click.Command):
                     formatter.write_dl(rows)
 
 
+class LazyCommand(NamedTuple):
+    """A command registered by where it lives, imported only when it runs (or its own help is shown), and the
+    first sentence of its help for the group's command list (a test keeps the two equal)."""
+
+    module: str
+    attribute: str
+    summary: str
+
+
 class Group(click.Group):
     """The top-level group: its commands are :class:`Command` s, and its help gives each command's whole first
-    sentence, wrapped, where click would cut it to fit one line."""
+    sentence, wrapped, where click would cut it to fit one line. Commands in ``lazy`` are imported only when
+    used, so that ``--help`` and the other commands do not pay for their modules."""
 
     command_class = Command
+
+    def __init__(self, *args: Any, lazy: Mapping[str, LazyCommand] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            entry = self.lazy[cmd_name]
+            command = getattr(importlib.import_module(entry.module), entry.attribute)
+            if not isinstance(command, click.Command) or command.name != cmd_name:
+                raise RuntimeError(f"{entry.module}.{entry.attribute} is not the command {cmd_name}")
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         hint = dash_hint(args[0], self, ctx) if args else None  # the group's own options come first
@@ -92,6 +119,9 @@ class Group(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name].summary))
+                continue
             command = self.get_command(ctx, name)
             if command is None or command.hidden:
                 continue

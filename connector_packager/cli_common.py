@@ -14,16 +14,18 @@ Light to import (click and the project's errors only): ``--help`` must stay fast
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
 from connector_packager.errors import CannotRun, PackagerError, UsageProblem
+
+if TYPE_CHECKING:
+    import logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

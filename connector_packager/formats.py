@@ -10,10 +10,13 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connector_packager import __version__
-from connector_packager.findings import Finding
-from connector_packager.results import CheckResult
+
+if TYPE_CHECKING:  # light to import: the command line reads FORMATS at start-up
+    from connector_packager.findings import Finding
+    from connector_packager.results import CheckResult
 
 FORMATS = ("text", "json", "github")
 JSON_REPORT_VERSION = 1

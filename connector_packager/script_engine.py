@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 #: Seconds of CPU time one run may use (the dialog logic plus every script).
@@ -41,7 +41,7 @@ class SyntaxProblem:
 @cache
 def runtime_source() -> str:
     """The text of ``script_runtime.js`` (shipped as package data; the preview page embeds the same file)."""
-    return resources.files("connector_packager").joinpath("script_runtime.js").read_text(encoding="utf-8")
+    return Path(__file__).with_name("script_runtime.js").read_text(encoding="utf-8")
 
 
 @cache

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from connector_packager import __version__
-from connector_packager.cli import SIGNING_PARAMS, main, package_command, sign_command
+from connector_packager.cli import LAZY_COMMANDS, SIGNING_PARAMS, main, package_command, sign_command
 from connector_packager.cli_command import DASH_LOOKALIKES
 from tests.conftest import BASE_FILES, PYTHON, SAMPLES
 from tests.pki import Pki
@@ -135,9 +136,27 @@ def test_top_level_help_gives_each_command_its_whole_description(width: int) -> 
     commands = result.output.split("Commands:\n", 1)[1]
     assert "..." not in commands
     flat = "".join(commands.split())  # wrapping may break a line at a space or after a hyphen
-    for name, command in main.commands.items():
-        first = "".join((command.help or "").split("\n\n")[0].split())
-        assert f"{name}{first}" in flat
+    with click.Context(main) as ctx:
+        names = main.list_commands(ctx)
+        assert set(LAZY_COMMANDS) < set(names)
+        for name in names:
+            command = main.get_command(ctx, name)
+            assert command is not None and command.name == name
+            first = "".join((command.help or "").split("\n\n")[0].split())
+            assert f"{name}{first}" in flat
+
+
+def test_help_imports_no_command_module_and_nothing_heavy() -> None:
+    """``--help`` (and every command's start-up) loads the command line's own small modules only: the other
+    commands' modules, lxml, cryptography, logging and the script engine are imported when a command needs them."""
+    probe = ("import sys\nfrom connector_packager.cli import main\ntry:\n    main(['--help'])\n"
+             "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                check=True).stdout.split())
+    ours = {m for m in loaded if m.startswith("connector_packager")}
+    assert ours == {"connector_packager", "connector_packager.cli", "connector_packager.cli_command",
+                    "connector_packager.cli_common", "connector_packager.errors", "connector_packager.formats"}
+    assert not loaded & {"logging", "lxml", "cryptography", "quickjs", "tree_sitter", "xmlschema"}
 
 
 # ------------------------------------------------------------ colour
