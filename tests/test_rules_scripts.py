@@ -273,3 +273,15 @@ def test_dialog_and_fields_both(make_connector: Callable[..., Path]) -> None:
     found = findings(make_connector({"manifest.xml": manifest, "dialog.tcd": tcd}), "dialog-and-fields-both")
     assert [(f.file, f.line) for f in found] == [("manifest.xml", 8)]
     assert not findings(make_connector(), "dialog-and-fields-both")
+
+
+def test_the_engine_is_the_quickjs_packages_own() -> None:
+    """script_engine imports QuickJS's extension alone (the package's __init__ is slow to import): its classes must
+    be the ones the quickjs package exports, or an upgrade has moved them."""
+    import quickjs
+
+    from connector_packager.script_engine import engine
+
+    module = engine()
+    for name in ("Context", "JSException", "StackOverflow"):
+        assert getattr(module, name) is getattr(quickjs, name)
