@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -57,9 +58,37 @@ def generate(folder: Path) -> None:
                 path.write_text(path.read_text(encoding="utf-8").replace(old, f"{old}_{i:03d}"), encoding="utf-8")
 
 
+def instructions(args: list[str], cwd: Path) -> int | None:
+    """Instructions one run executes, counted by valgrind's callgrind (None without valgrind). Unlike seconds, the
+    count does not depend on what else the machine is doing, so it compares two versions on a busy machine."""
+    if shutil.which("valgrind") is None:
+        return None
+    subprocess.run(args, cwd=cwd, capture_output=True)  # bytecode cached first, as on a user's second run
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args], cwd=cwd,
+                          capture_output=True, text=True)
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    return int(found.group(1)) if found else None
+
+
+def instruction_rows(python: str, work: Path) -> list[tuple[str, str, str, bool | None]]:
+    """--instructions: the counts for start-up, --help and package of each sample, in millions."""
+    runs = [("python -c pass (the interpreter alone)", [python, "-c", "pass"]),
+            ("--help", [python, "-m", "connector_packager", "--help"])]
+    runs += [(f"package {sample.name}", [python, "-m", "connector_packager.package", "-d", str(work / "out"), "-l",
+                                         str(work), str(sample)]) for sample in SAMPLES]
+    rows: list[tuple[str, str, str, bool | None]] = []
+    for name, args in runs:
+        count = instructions(args, work)
+        rows.append((f"instructions: {name}", "(information)",
+                     "valgrind not found" if count is None else f"{count / 1e6:.0f} M", None))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="runs per single-process measurement (median taken)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the instructions of start-up and package runs with valgrind (slow)")
     args = parser.parse_args()
     python = sys.executable
     rows: list[tuple[str, str, str, bool | None]] = []
@@ -95,6 +124,8 @@ def main() -> int:
         rows.append((f"validate {count} connectors and .trex files, one process", "< 30 ms each",
                      f"{per:.1f} ms each ({elapsed:.2f} s)", per < 30))
         rows.append(("peak memory of any run", "< 100 MB", f"{peak / 1024:.1f} MB", peak / 1024 < 100))
+        if args.instructions:
+            rows += instruction_rows(python, work)
 
     width = max(len(r[0]) for r in rows)
     print(f"connector-packager benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
