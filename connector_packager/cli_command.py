@@ -65,6 +65,12 @@ class Command(click.Command):
         with failures_as_exit_codes():
             return super().invoke(ctx)
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        """Parse the arguments inside the same wrapper: Ctrl-C while they are read exits 130, not click's 1."""
+        with failures_as_exit_codes():
+            return super().make_context(info_name, args, parent, **extra)
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         grouped = {name for names in self.sections.values() for name in names}
         options = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
@@ -109,6 +115,12 @@ class Group(click.Group):
                 raise RuntimeError(f"{entry.module}.{entry.attribute} is not the command {cmd_name}")
             self.add_command(command)
         return super().get_command(ctx, cmd_name)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        """Parse the group's own arguments inside the wrapper that maps Ctrl-C to exit 130."""
+        with failures_as_exit_codes():
+            return super().make_context(info_name, args, parent, **extra)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         hint = dash_hint(args[0], self, ctx) if args else None  # the group's own options come first

@@ -230,3 +230,23 @@ def test_ctrl_c_during_validate_is_exit_130(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, out + err
     assert "Interrupted" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["verify", "some.taco"], ["validate", "folder"], ["package", "folder"],
+                                  ["key", "new", "--alias", "a", "--keystore", "k.p12"]])
+def test_ctrl_c_while_the_arguments_are_read_is_exit_130(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    """Arguments are read in a split second, too short to hit with a real SIGINT: the interrupt is raised from the
+    conversion of a path argument (a fault that cannot be timed for real), for the group and for a subcommand."""
+    import click
+    from click.testing import CliRunner
+
+    from connector_packager.cli import main
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(click.Path, "convert", interrupted)
+    monkeypatch.setattr(click.Choice, "convert", interrupted)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130, result.output
+    assert "Interrupted" in result.output and "Aborted" not in result.output
