@@ -75,6 +75,9 @@ class Rule:
     passes: str
     fails: str
     module: str
+    #: A finding of this rule means an input is missing or cannot be read, so it was not checked: the commands
+    #: exit 2 for it (the tool could not do the job), not 1.
+    unreadable: bool = False
 
     def __str__(self) -> str:
         return self.id
@@ -84,7 +87,7 @@ _CATALOGUE: dict[str, Rule] = {}
 
 
 def declare(rule_id: str, applies_to: str | tuple[str, ...], severity: Severity, summary: str, *, doc: str,
-            passes: str = "", fails: str = "") -> Rule:
+            passes: str = "", fails: str = "", unreadable: bool = False) -> Rule:
     """Register a rule and return it; the id must be new, lower-case words joined by hyphens.
 
     ``summary`` is one line; ``doc`` says what the rule checks and why; ``passes`` and ``fails`` are short
@@ -98,7 +101,8 @@ def declare(rule_id: str, applies_to: str | tuple[str, ...], severity: Severity,
     if rule_id in _CATALOGUE:
         raise ValueError(f"rule {rule_id} is declared twice ({_CATALOGUE[rule_id].module})")
     module = sys._getframe(1).f_globals.get("__name__", "?")
-    rule = Rule(rule_id, kinds, severity, " ".join(summary.split()), " ".join(doc.split()), passes, fails, module)
+    rule = Rule(rule_id, kinds, severity, " ".join(summary.split()), " ".join(doc.split()), passes, fails, module,
+                unreadable)
     _CATALOGUE[rule_id] = rule
     return rule
 

@@ -14,9 +14,8 @@ from typing import Any
 
 from connector_packager import __version__
 from connector_packager.connection_model import ConnectionModel, build_model
-from connector_packager.discovery import cannot_read
 from connector_packager.errors import UsageProblem
-from connector_packager.findings import Finding
+from connector_packager.findings import Finding, cannot_read
 from connector_packager.formats import finding_line
 
 JSON_VERSION = 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from lxml import etree
@@ -86,13 +85,14 @@ INPUT_MISSING = declare(
     "the path given on the command line exists",
     doc="A connector folder or .trex file that does not exist cannot be checked: the command exits 2 (the tool "
         "could not do the job), not 1.",
-    passes="connector-packager validate samples/acme_odbc", fails="connector-packager validate no/such/folder")
+    passes="connector-packager validate samples/acme_odbc", fails="connector-packager validate no/such/folder",
+    unreadable=True)
 FILE_UNREADABLE = declare(
     "file-unreadable", ("connector", "trex"), Severity.ERROR,
     "a file that exists can be read",
     doc="A file without read permission (or another read error) is reported with the system's reason instead "
         "of stopping the run.",
-    passes="dialect.tdd readable", fails="dialect.tdd with mode 000")
+    passes="dialect.tdd readable", fails="dialect.tdd with mode 000", unreadable=True)
 REFERENCE_TOO_DEEP = declare(
     "reference-too-deep", "connector", Severity.ERROR,
     f"file references chain at most {MAX_REFERENCE_DEPTH} deep",
@@ -172,15 +172,6 @@ def discover(folder: Path, report: Report) -> None:
     except OSError as exc:  # the folder itself, or its manifest, cannot be looked at
         report.findings.append(unreadable(exc, str(exc.filename or folder)))
 
-
-#: The findings that mean an input is missing or cannot be read, so it could not be checked: the commands exit 2
-#: for them (the tool could not do the job), not 1.
-UNREADABLE_RULES = frozenset({INPUT_MISSING.id, FILE_UNREADABLE.id})
-
-
-def cannot_read(findings: Iterable[fnd.Finding]) -> bool:
-    """Whether any of ``findings`` says an input is missing or cannot be read."""
-    return any(f.rule in UNREADABLE_RULES for f in findings)
 
 
 def existing(path: Path) -> os.stat_result | None:

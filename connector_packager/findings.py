@@ -6,11 +6,12 @@ these; no check prints anything itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from connector_packager.catalogue import Rule, Severity, is_registered
+from connector_packager.catalogue import Rule, Severity, get, is_registered
 
-__all__ = ["Finding", "Rule", "Severity", "error", "warning"]
+__all__ = ["Finding", "Rule", "Severity", "cannot_read", "error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,7 @@ def warning(rule: Rule, message: str, file: str | None = None, line: int | None 
             column: int | None = None, hint: str | None = None) -> Finding:
     return Finding(Severity.WARNING, rule.id, message, file, line, column, hint)
 
+
+def cannot_read(findings: Iterable[Finding]) -> bool:
+    """Whether any of ``findings`` says an input is missing or cannot be read (a rule declared ``unreadable``)."""
+    return any(get(f.rule).unreadable for f in findings)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from connector_packager.connector import Report
-from connector_packager.discovery import cannot_read
 from connector_packager.errors import UsageProblem
+from connector_packager.findings import cannot_read
 
 #: The template's placeholders (``@@NAME@@``), filled in one pass.
 _PLACEHOLDER = re.compile(r"@@(NONCE|TITLE|RUNTIME|MODEL)@@")

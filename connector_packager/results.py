@@ -7,7 +7,7 @@ from pathlib import Path
 
 from connector_packager.catalogue import declare
 from connector_packager.connector import Report
-from connector_packager.findings import Finding, Severity, error
+from connector_packager.findings import Finding, Severity, cannot_read, error
 
 NOTHING_FOUND = declare(
     "nothing-found", "connector", Severity.ERROR,
@@ -38,8 +38,6 @@ class CheckResult:
     @property
     def input_unreadable(self) -> bool:
         """An input was missing or could not be read, so it could not be checked (exit 2, not 1)."""
-        from connector_packager.discovery import cannot_read  # discovery loads lxml: not at `--help`
-
         return cannot_read(self.findings)
 
     @property
