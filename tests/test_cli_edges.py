@@ -31,10 +31,17 @@ def options_of(command: click.Command) -> list[str]:
     return [opt for p in command.get_params(ctx) if isinstance(p, click.Option) for opt in p.opts]
 
 
+def every_command() -> list[click.Command]:
+    """Every command of the group, those imported lazily included."""
+    with click.Context(main) as ctx:
+        found = [main.get_command(ctx, name) for name in main.list_commands(ctx)]
+    return [command for command in found if command is not None]
+
+
 # ------------------------------------------------------------ dashes pasted from a web page
 
 
-@pytest.mark.parametrize("command", [package_command, *main.commands.values()], ids=lambda c: c.name)
+@pytest.mark.parametrize("command", every_command(), ids=lambda c: c.name)
 @pytest.mark.parametrize("dash", ["\u2013", "\u2014"])
 def test_every_option_typed_with_a_dash_lookalike_is_named(command: click.Command, dash: str) -> None:
     """Tableau's signing guide shows an option with an en dash (U+2013): whatever option is meant, it is named."""
