@@ -6,7 +6,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from connector_packager.archive.entry_names import quoted, shown
+from connector_packager.archive.entry_names import quoted
 from connector_packager.archive.zip_reader import parse_archive, read_archive
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import InputOutputProblem, PackagerError
@@ -109,32 +109,6 @@ def _check_connector(folder: Path, info: TacoInfo) -> None:
         info.problems.append(f"the connector inside fails validation ({len(report.errors)} error(s))")
     elif info.min_version is None:
         info.problems.append("manifest.xml carries no min-version-tableau (not stamped by a packager)")
-
-
-def describe_taco(info: TacoInfo) -> str:
-    """A human-readable summary for ``connector-packager inspect``."""
-    from connector_packager.formats import finding_line
-
-    lines = [f"{info.path}"]
-    lines.append(f"  connector:   {info.display_name or '?'} (class {info.class_name or '?'}, "
-                 f"version {info.plugin_version or '?'})")
-    lines.append(f"  min-version-tableau: {info.min_version or 'not stamped'}")
-    if info.signers:
-        lines.append(f"  signature:   signature files present for {', '.join(info.signers)} "
-                     f"(not checked here: run connector-packager verify {info.path})")
-    else:
-        lines.append("  signature:   unsigned (Tableau will not load an unsigned .taco)")
-    lines.append(f"  entries ({len(info.entries)}):")
-    width = max((len(shown(e.name)) for e in info.entries), default=0)
-    for entry in info.entries:
-        lines.append(f"    {shown(entry.name):<{width}}  {entry.size:>9,} bytes  ({entry.compressed:,} compressed)")
-    for finding in info.findings:  # a finding's hint is a line of its own
-        lines += ["  " + part for part in finding_line(finding, "").split("\n")]
-    lines += [f"  warning: {warning}" for warning in info.warnings]
-    lines += [f"  problem: {problem}" for problem in info.problems]
-    if not info.problems:
-        lines.append("  OK: a well-formed connector archive")
-    return "\n".join(shown(line) for line in lines)
 
 
 def connector_identity(data: bytes, source: str) -> tuple[str, str]:

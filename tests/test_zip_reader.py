@@ -18,7 +18,8 @@ from connector_packager.archive.input_file import MAX_INPUT_BYTES, read_input
 from connector_packager.archive.zip_reader import MAX_UNPACKED_BYTES, ArchiveError, parse_archive
 from connector_packager.cli import main
 from connector_packager.errors import PackagerError
-from connector_packager.signing.verdict import render
+from connector_packager.formats import render
+from connector_packager.results import Result
 from connector_packager.signing.verify import Verification
 from tests.differential import run_bounded
 from tests.pki import PASSWORD, Pki
@@ -140,7 +141,8 @@ def _verification(tmp_path: Path) -> Verification:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 def test_verify_output_escapes_names_and_keeps_the_verdict_last(fmt: str, tmp_path: Path) -> None:
-    output = render(fmt, _verification(tmp_path))
+    verification = _verification(tmp_path)
+    output = render(fmt, [Result("verify", str(verification.path), "taco", verification=verification)])
     lines = output.split("\n")
     assert all(line.isprintable() for line in lines)
     if fmt == "text":
@@ -149,8 +151,9 @@ def test_verify_output_escapes_names_and_keeps_the_verdict_last(fmt: str, tmp_pa
     elif fmt == "github":
         assert all(line.startswith("::") for line in lines) and lines[-1].startswith("::error")
     else:
-        report = json.loads(output)
-        strings = [report["path"], report["verdict"], *report["problems"], *report["warnings"]]
+        result = json.loads(output)["results"][0]
+        checked = result["verification"]
+        strings = [result["path"], checked["verdict"], *checked["problems"], *checked["warnings"]]
         assert all(s.isprintable() for s in strings)
 
 
