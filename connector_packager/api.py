@@ -28,12 +28,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connector_packager.errors import PackagerError
-from connector_packager.results import Connector, Packaged, Result, SignedTaco
+from connector_packager.results import (
+    Packaged,
+    Result,
+    SignedTaco,
+    archive_result,
+    signed_result,
+    verification_result,
+)
 
 if TYPE_CHECKING:
     from cryptography import x509
 
     from connector_packager.connector import Report
+    from connector_packager.findings import Finding
     from connector_packager.signing.keysource import KeySource
 
 __all__ = ["Result", "SignedTaco", "build_package", "check", "check_all", "inspect", "sign", "verify"]
@@ -146,20 +154,23 @@ def sign(taco: Path, signing: KeySource, output: Path | None = None) -> Result:
     write_file(target, signed.data)
     section = SignedTaco(target, signed.signature_name, signing.tsa,
                          (*signed.warnings, *_chain_warnings(signer.chain)))
-    return Result("sign", str(taco), "taco", signed=section)
+    return signed_result(taco, section)
 
 
-def _chain_warnings(chain: list[x509.Certificate]) -> list[str]:
+def _chain_warnings(chain: list[x509.Certificate]) -> list[Finding]:
     """A warning when the signer's chain stops at a certificate that neither it nor the default trust store
     completes (an intermediate left out of --cert-chain, say)."""
+    from connector_packager.findings import warning
+    from connector_packager.signing.sign import SIGN_WARNING
     from connector_packager.signing.truststore import chain_gap, default_truststore
 
     try:
         trust = default_truststore()
     except PackagerError as exc:  # the signature is written by now; an unreadable trust store only loses the check
-        return [f"the certificate chain was not checked for a missing intermediate: {exc.message}"]
+        return [warning(SIGN_WARNING, f"the certificate chain was not checked for a missing intermediate: "
+                                      f"{exc.message}")]
     gap = chain_gap(chain, trust)
-    return [gap] if gap else []
+    return [warning(SIGN_WARNING, gap)] if gap else []
 
 
 def verify(taco: Path, *, truststore: Path | None = None, truststore_pass: str | None = None,
@@ -173,7 +184,7 @@ def verify(taco: Path, *, truststore: Path | None = None, truststore_pass: str |
     trust = named_truststore(truststore, truststore_pass)
     verification = verify_taco(taco, trust.certificates, at)
     verification.truststore = trust.source
-    return Result("verify", str(taco), "taco", verification=verification)
+    return verification_result(verification)
 
 
 def inspect(taco: Path) -> Result:
@@ -182,6 +193,4 @@ def inspect(taco: Path) -> Result:
     a well-formed connector archive."""
     from connector_packager.taco_info import read_taco
 
-    info = read_taco(taco)
-    connector = Connector(info.class_name, info.plugin_version, info.display_name, info.min_version)
-    return Result("inspect", str(taco), "taco", tuple(info.findings), connector, archive=info)
+    return archive_result(read_taco(taco))

@@ -234,7 +234,7 @@ class _PackageLog:
                 self.logger.info("-%s", reason)
         if result.signed is not None:
             for warning in result.signed.warnings:
-                self.logger.warning("Warning: %s", warning)
+                self.logger.warning("Warning: %s", warning.message)
             self.logger.info("Signed as %s%s", result.signed.signature_name,
                              f", timestamped by {result.signed.tsa}" if result.signed.tsa else " (no timestamp)")
         if taco is not None:

@@ -51,8 +51,13 @@ def finding_base(result: Result) -> str:
 
 
 def finding_json(finding: Finding, result: Result) -> dict[str, object]:
+    """A finding as JSON; ``path`` is a path usable from the working directory: the file in the connector folder,
+    or the .taco itself for an entry inside one (``file`` names the entry)."""
     base = finding_base(result)
-    path = f"{base.rstrip('/')}/{finding.file}" if base and finding.file else (finding.file or result.path)
+    if result.kind == "taco":
+        path = result.path
+    else:
+        path = f"{base.rstrip('/')}/{finding.file}" if base and finding.file else (finding.file or result.path)
     return {"severity": finding.severity.value, "rule": finding.rule, "file": finding.file, "path": path,
             "line": finding.line, "column": finding.column, "message": finding.message, "hint": finding.hint}
 
@@ -130,10 +135,12 @@ def inspect_text(result: Result) -> str:
     width = max((len(shown(e.name)) for e in info.entries), default=0)
     for entry in info.entries:
         lines.append(f"    {shown(entry.name):<{width}}  {entry.size:>9,} bytes  ({entry.compressed:,} compressed)")
-    for finding in result.findings:  # a finding's hint is a line of its own
+    for finding in info.findings:  # the connector's; a finding's hint is a line of its own
         lines += ["  " + part for part in finding_line(finding, "").split("\n")]
-    lines += [f"  warning: {warning}" for warning in info.warnings]
-    lines += [f"  problem: {problem}" for problem in info.problems]
+    for label, listed in (("warning", info.warnings), ("problem", info.problems)):
+        for finding in listed:
+            lines.append(f"  {label}: {finding.message} [{finding.rule}]")
+            lines += [f"    hint: {finding.hint}"] if finding.hint else []
     if not info.problems:
         lines.append("  OK: a well-formed connector archive")
     return "\n".join(shown(line) for line in lines)
@@ -147,7 +154,7 @@ def sign_text(result: Result) -> str:
     if signed is None:
         raise ValueError("a sign result without its signed section")
     stamp = f", timestamped by {signed.tsa}" if signed.tsa else " without a timestamp"
-    lines = [f"warning: {warning}" for warning in signed.warnings]
+    lines = [f"warning: {warning.message} [{warning.rule}]" for warning in signed.warnings]
     lines.append(f"Signed {signed.taco} as {signed.signature_name}{stamp}.")
     return "\n".join(shown(line) for line in lines)
 
@@ -192,8 +199,8 @@ def verify_text(result: Result) -> str:
         lines.append(f"  truststore:  {verification.truststore}")
     for signer in verification.signers:
         lines += _signer_lines(signer)
-    lines += [f"  problem:     {p}" for p in verification.problems]
-    lines += [f"  warning:     {w}" for w in verification.warnings]
+    lines += [f"  problem:     {p.message} [{p.rule}]" for p in verification.problems]
+    lines += [f"  warning:     {w.message} [{w.rule}]" for w in verification.warnings]
     lines.append(verification.verdict)
     return "\n".join(shown(line) for line in lines)
 
@@ -236,8 +243,7 @@ def result_json(result: Result) -> dict[str, object]:
             "vendor_defined_fields": list(connector.vendor_defined_fields)},
         "package": None if packaged is None else {"taco": packaged.taco, "forced": packaged.forced},
         "signed": None if signed is None else {
-            "taco": str(signed.taco), "signature": signed.signature_name, "tsa": signed.tsa,
-            "warnings": list(signed.warnings)},
+            "taco": str(signed.taco), "signature": signed.signature_name, "tsa": signed.tsa},
         "archive": None if result.archive is None else _archive_json(result.archive),
         "verification": None if result.verification is None else _verification_json(result.verification),
     }
@@ -249,7 +255,7 @@ def result_json(result: Result) -> dict[str, object]:
 def _archive_json(info: TacoInfo) -> dict[str, object]:
     return {"entries": [{"name": e.name, "size": e.size, "compressed": e.compressed} for e in info.entries],
             "min_version_stamped": info.min_version, "signature_files": info.signers,
-            "unreferenced": info.unreferenced, "problems": info.problems, "warnings": info.warnings}
+            "unreferenced": info.unreferenced}
 
 
 def _when(moment: dt.datetime | None) -> str | None:
@@ -281,8 +287,6 @@ def _verification_json(verification: Verification) -> dict[str, object]:
                 "policy": s.timestamp.policy, "chain": _chain_json(s.timestamp_chain)},
             "valid_until": _when(s.valid_until),
         } for s in verification.signers],
-        "problems": verification.problems,
-        "warnings": verification.warnings,
     }
 
 
@@ -325,12 +329,15 @@ def workspace_path(path: str) -> str:
 
 
 def render_github(results: Sequence[Result]) -> str:
-    """GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` line per finding, then the
-    archive's or signature's problems and warnings; ``verify`` ends with its verdict."""
+    """GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` line per finding (titled with
+    its rule id); ``verify`` ends with its verdict. Findings about a .taco are attached to the .taco, escaped."""
+    from connector_packager.archive.entry_names import shown
+
     lines = []
     for result in results:
+        escape = shown if result.kind == "taco" else str
         for finding in result.findings:
-            path = workspace_path(str(finding_json(finding, result)["path"]))
+            path = workspace_path(escape(str(finding_json(finding, result)["path"])))
             props = [f"file={escape_property(path)}"]
             if finding.line is not None:
                 props.append(f"line={finding.line}")
@@ -339,28 +346,12 @@ def render_github(results: Sequence[Result]) -> str:
             props.append(f"title={escape_property(finding.rule)}")
             message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
             level = {"error": "error", "warning": "warning"}.get(finding.severity.value, "notice")
-            lines.append(f"::{level} {','.join(props)}::{escape_data(message)}")
-        lines += _taco_annotations(result)
+            lines.append(f"::{level} {','.join(props)}::{escape_data(escape(message))}")
+        if result.verification is not None:
+            where = escape_property(workspace_path(shown(result.path)))
+            lines.append(f"::{'notice' if result.verification.ok else 'error'} file={where},title=verdict::"
+                         f"{escape_data(shown(result.verification.verdict))}")
     return "\n".join(lines)
-
-
-def _taco_annotations(result: Result) -> list[str]:
-    """The lines for what an archive, a signature or a signing says beyond its findings (escaped)."""
-    from connector_packager.archive.entry_names import shown
-
-    where = f"file={escape_property(shown(result.path))}"
-    notes: list[tuple[str, str, str]] = []
-    if result.archive is not None:
-        notes += [("error", "archive", p) for p in result.archive.problems]
-        notes += [("warning", "archive", w) for w in result.archive.warnings]
-    if result.signed is not None:
-        notes += [("warning", "signature", w) for w in result.signed.warnings]
-    verification = result.verification
-    if verification is not None:
-        notes += [("error", "signature", p) for p in verification.problems]
-        notes += [("warning", "signature", w) for w in verification.warnings]
-        notes.append(("notice" if verification.ok else "error", "verdict", verification.verdict))
-    return [f"::{level} {where},title={title}::{escape_data(shown(text))}" for level, title, text in notes]
 
 
 # --- the table --------------------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ class SignedTaco:
     taco: Path
     signature_name: str
     tsa: str | None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,24 @@ def connector_details(report: Report) -> Connector:
 
 def connector_result(path: str, report: Report, *, command: str = "validate", strict: bool = False) -> Result:
     return Result(command, path, "connector", tuple(report.findings), connector_details(report), strict=strict)
+
+
+def archive_result(info: TacoInfo) -> Result:
+    """``inspect``'s result: the findings of the connector inside, then the archive's problems and warnings."""
+    connector = Connector(info.class_name, info.plugin_version, info.display_name, info.min_version)
+    return Result("inspect", str(info.path), "taco", (*info.findings, *info.problems, *info.warnings), connector,
+                  archive=info)
+
+
+def verification_result(verification: Verification) -> Result:
+    """``verify``'s result: the reasons Tableau refuses the .taco, then the warnings, as findings."""
+    return Result("verify", str(verification.path), "taco", (*verification.problems, *verification.warnings),
+                  verification=verification)
+
+
+def signed_result(source: Path, signed: SignedTaco) -> Result:
+    """``sign``'s result: the signing's warnings as findings, and what was written."""
+    return Result("sign", str(source), "taco", signed.warnings, signed=signed)
 
 
 def check_path(path: Path, *, backwards_compatible: bool = False, strict: bool = False,

@@ -92,7 +92,7 @@ def test_inspect(unsigned_taco: Path, tmp_path: Path) -> None:
     assert result["kind"] == "taco" and result["connector"]["class"] == "acme_odbc"
     names = [entry["name"] for entry in result["archive"]["entries"]]
     assert "META-INF/MANIFEST.MF" in names and "manifest.xml" in names
-    assert result["archive"]["signature_files"] == [] and result["archive"]["problems"] == []
+    assert result["archive"]["signature_files"] == [] and result["findings"] == []
 
     import zipfile
     stray = tmp_path / "stray.taco"
@@ -102,6 +102,9 @@ def test_inspect(unsigned_taco: Path, tmp_path: Path) -> None:
         target.writestr("nobody-uses-me.js", "x")
     code, failing = run("inspect", stray)
     assert code == 1 and failing["results"][0]["archive"]["unreferenced"] == ["nobody-uses-me.js"]
+    (stray_finding,) = failing["results"][0]["findings"]
+    assert stray_finding["rule"] == "taco-entry-unreferenced" and stray_finding["file"] == "nobody-uses-me.js"
+    assert stray_finding["path"] == str(stray)
 
 
 def test_sign_and_verify(unsigned_taco: Path, pki: Pki, tsa: LoopbackTsa, tmp_path: Path) -> None:
@@ -111,6 +114,7 @@ def test_sign_and_verify(unsigned_taco: Path, pki: Pki, tsa: LoopbackTsa, tmp_pa
                        "--storepass-env", STOREPASS_ENV, "--tsa", tsa.url, env={STOREPASS_ENV: PASSWORD})
     assert code == 0 and report["command"] == "sign"
     section = report["results"][0]["signed"]
+    assert report["results"][0]["findings"] == []  # a CA-issued certificate and a timestamp: nothing to warn about
     assert (section["taco"], section["signature"], section["tsa"]) == (str(signed), "AUTHOR", tsa.url)
 
     code, verified = run("verify", signed, "--truststore", pki.root_pem)
@@ -120,7 +124,8 @@ def test_sign_and_verify(unsigned_taco: Path, pki: Pki, tsa: LoopbackTsa, tmp_pa
     assert [signer["name"] for signer in verification["signers"]] == ["AUTHOR"]
 
     code, refused = run("verify", unsigned_taco, "--truststore", pki.root_pem)
-    assert code == 1 and refused["results"][0]["verification"]["problems"]
+    assert code == 1 and refused["results"][0]["verification"]["verdict"].startswith("Tableau will refuse")
+    assert [f["rule"] for f in refused["results"][0]["findings"]] == ["signature-refused"]
 
 
 def test_a_report_that_breaks_the_shape_is_refused(make_connector: Callable[..., Path]) -> None:
