@@ -12,6 +12,7 @@ import pytest
 from connector_packager import api
 from connector_packager.errors import CannotRun, InputOutputProblem, PackagerError, UsageProblem
 from tests.conftest import PYTHON, SAMPLES, snapshot
+from tests.openssl_ca import self_signed_code_signer
 
 
 def test_check_returns_findings_and_prints_nothing(make_connector: Callable[..., Path],
@@ -114,11 +115,7 @@ def test_inspect_verify_and_sign_return_results(unsigned_taco: Path, tmp_path: P
 def test_sign_with_a_key_file_then_verify(unsigned_taco: Path, tmp_path: Path) -> None:
     from connector_packager.signing.keysource import KeySource
 
-    key, chain = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(chain), "-days", "30", "-subj", "/CN=API test signer", "-addext",
-                    "extendedKeyUsage=codeSigning", "-addext", "keyUsage=digitalSignature"],
-                   check=True, capture_output=True)
+    key, chain = self_signed_code_signer(tmp_path, "API test signer")
     out = tmp_path / "signed.taco"
     result = api.sign(unsigned_taco, KeySource(alias="apitest", key=key, cert_chain=chain, no_timestamp=True), out)
     signed = result.signed

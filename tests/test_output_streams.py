@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from connector_packager.cli import main, package_command
 from connector_packager.logsetup import LOG_FILE_NAME
 from tests.conftest import BASE_FILES
+from tests.openssl_ca import self_signed_code_signer
 
 
 def invoke(command: object, *args: str | Path) -> Result:
@@ -52,18 +53,12 @@ def test_verbose_debug_lines_stay_on_stderr(make_connector: Callable[..., Path],
 
 
 def test_inspect_sign_and_verify_print_their_result_on_stdout(unsigned_taco: Path, tmp_path: Path) -> None:
-    import subprocess
-
     inspected = invoke(main, "inspect", unsigned_taco)
     assert inspected.exit_code == 0 and inspected.stderr == ""
     assert inspected.stdout.splitlines()[0] == str(unsigned_taco) and "OK: a well-formed connector archive" in \
         inspected.stdout
 
-    key, chain = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(chain), "-days", "30", "-subj", "/CN=Streams test signer", "-addext",
-                    "extendedKeyUsage=codeSigning", "-addext", "keyUsage=digitalSignature"],
-                   check=True, capture_output=True)
+    key, chain = self_signed_code_signer(tmp_path, "Streams test signer")
     signed = tmp_path / "signed.taco"
     sign = invoke(main, "sign", unsigned_taco, "-o", signed, "--key", key, "--cert-chain", chain, "--alias", "a",
                   "--no-timestamp")
