@@ -151,7 +151,9 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
     """
     if len(dests) > 1:
         raise click.UsageError("-d/--dest may be given only once")
-    is_trex = input_dir.suffix.lower() == ".trex" and not input_dir.is_dir()
+    from connector_packager.results import is_trex as names_trex
+
+    is_trex = names_trex(input_dir)
     if is_trex and not validate_only:
         raise click.UsageError(f"{input_dir} is an extension manifest: check it with --validate-only "
                                "(.trex files are not packaged)")
