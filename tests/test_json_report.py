@@ -138,3 +138,26 @@ def test_a_report_that_breaks_the_shape_is_refused(make_connector: Callable[...,
         break_it(copy)
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(copy, SCHEMA)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_python_dash_o_gives_the_same_report(broken: Path, tmp_path: Path, force: bool) -> None:
+    """No behaviour hangs on an assert: the report is the same with asserts stripped (python -O)."""
+    import subprocess
+
+    from tests.conftest import PYTHON
+
+    reports = []
+    for flags in ([], ["-O"]):
+        dest = tmp_path / f"out{len(reports)}"
+        proc = subprocess.run([PYTHON, *flags, "-m", "connector_packager.package", str(broken), "-d", str(dest),
+                               "-l", str(tmp_path), "--format", "json", *(["--force-package"] if force else [])],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1, proc.stderr
+        report = json.loads(proc.stdout)
+        jsonschema.validate(report, SCHEMA)
+        taco = report["results"][0]["package"]["taco"]
+        report["results"][0]["package"]["taco"] = taco and Path(taco).name
+        reports.append(report)
+    assert reports[0] == reports[1]
+    assert (reports[0]["results"][0]["package"]["taco"] is not None) == force
