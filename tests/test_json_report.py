@@ -105,6 +105,11 @@ def test_inspect(unsigned_taco: Path, tmp_path: Path) -> None:
     (stray_finding,) = failing["results"][0]["findings"]
     assert stray_finding["rule"] == "taco-entry-unreferenced" and stray_finding["file"] == "nobody-uses-me.js"
     assert stray_finding["path"] == str(stray)
+    github = CliRunner().invoke(main, ["inspect", str(stray), "--format", "github"])
+    assert github.exit_code == 1
+    assert github.stdout.splitlines() == [f"::error file={stray},title=taco-entry-unreferenced::an entry that no "
+                                          "connector file references: nobody-uses-me.js (hint: package the connector "
+                                          "folder again: `package` writes only the files it references)"]
 
 
 def test_sign_and_verify(unsigned_taco: Path, pki: Pki, tsa: LoopbackTsa, tmp_path: Path) -> None:
