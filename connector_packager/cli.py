@@ -19,7 +19,6 @@ from connector_packager import __version__
 from connector_packager.cli_command import Command, Group, LazyCommand
 from connector_packager.cli_common import (
     CONTEXT_SETTINGS,
-    EXIT_OK,
     ask,
     environment,
     exit_code,
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     import datetime as dt
     import logging
 
-    from connector_packager.results import CheckResult
+    from connector_packager.results import Result
     from connector_packager.signing.keysource import KeySource
 
 DEFAULT_DEST = "packaged-connector"
@@ -152,14 +151,17 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
     """
     if len(dests) > 1:
         raise click.UsageError("-d/--dest may be given only once")
-    is_trex = input_dir.suffix.lower() == ".trex" and not input_dir.is_dir()
+    from connector_packager.results import is_trex as names_trex
+
+    is_trex = names_trex(input_dir)
     if is_trex and not validate_only:
         raise click.UsageError(f"{input_dir} is an extension manifest: check it with --validate-only "
                                "(.trex files are not packaged)")
     dest = Path(dests[0] if dests else DEFAULT_DEST)
     with failures_as_exit_codes():
+        from connector_packager import api
+        from connector_packager.formats import render
         from connector_packager.logsetup import LOG_FILE_NAME, run_logging
-        from connector_packager.packaging import check_destination
 
         key_source = None
         if any(value not in (None, False) for value in signing.values()):
@@ -169,108 +171,76 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
             key_source.check()
         logs = _log_dir(log_dir, None if is_trex else input_dir)
         if not validate_only:
+            from connector_packager.packaging import check_destination
+
             check_destination(dest, input_dir)
         with run_logging(logs, verbose) as logger, failures_as_exit_codes(logger):
-            run = _PackageRun(logger, fmt, logs / LOG_FILE_NAME, strict)
-            if is_trex:
-                code = run.check_trex(input_dir)
-            else:
-                code = run.package(input_dir, dest, validate_only=validate_only,
-                                   backwards_compatible=backwards_compatible, force_package=force_package,
-                                   signing=key_source)
-    sys.exit(code)
+            log = _PackageLog(logger, logs / LOG_FILE_NAME, force=force_package and not validate_only)
+            logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
+            result = api.build_package(input_dir, dest, backwards_compatible=backwards_compatible, strict=strict,
+                                       force=force_package, validate_only=validate_only, signing=key_source,
+                                       checked=log.checked)
+            log.finished(result, dest)
+            click.echo(render(fmt, [result]))
+            taco = result.packaged.taco if result.packaged else None
+            if taco is not None and result.ok and fmt == "text":
+                next_step(f"check it as Tableau will: connector-packager verify {taco}" if key_source else
+                          f"sign it: connector-packager sign {taco} --alias ALIAS --keystore KEYSTORE.p12 "
+                          "--tsa URL (no key yet? connector-packager key new --help)")
+    sys.exit(exit_code([result]))
 
 
-class _PackageRun:
-    """One run of the package command: findings to the log (and console in text format), results to stdout."""
+class _PackageLog:
+    """The log of one package run (packaging_log.txt, and the console on standard error): the findings (the log file
+    only: the result on standard output shows them), the verdict, and what was written."""
 
-    def __init__(self, logger: logging.Logger, fmt: str, log_file: Path, strict: bool = False) -> None:
-        self.logger, self.fmt, self.log_file, self.strict = logger, fmt, log_file, strict
+    def __init__(self, logger: logging.Logger, log_file: Path, *, force: bool) -> None:
+        self.logger, self.log_file, self.force = logger, log_file, force
 
-    def log_findings(self, result: CheckResult) -> None:
+    def checked(self, result: Result) -> None:
+        """Validation is done, nothing is written yet."""
         import logging
 
         from connector_packager.findings import Severity
         from connector_packager.formats import finding_base, finding_line
+        from connector_packager.logsetup import FILE_ONLY
 
         levels = {Severity.ERROR: logging.ERROR, Severity.WARNING: logging.WARNING, Severity.NOTICE: logging.INFO}
         for finding in result.findings:
-            line = finding_line(finding, finding_base(result))
-            if self.fmt == "text":
-                self.logger.log(levels[finding.severity], line)
-            else:  # the findings go to standard output as data; the log file still gets them
-                self.logger.debug("%s: %s", finding.severity.value, line)
-
-    def emit(self, result: CheckResult) -> None:
-        if self.fmt != "text":
-            from connector_packager.formats import render
-
-            click.echo(render(self.fmt, [result]))
-
-    def verdict(self, ok: bool) -> None:
-        if ok:
+            self.logger.log(levels[finding.severity], finding_line(finding, finding_base(result)), extra=FILE_ONLY)
+        if not result.ok and result.error_count == 0:
+            self.logger.info("--strict: the warnings fail the run.")
+        if result.ok:
             self.logger.info("Validation succeeded.")
         else:
             self.logger.info("Validation failed. Check %s for more information.", self.log_file.resolve())
+            if self.force:
+                self.logger.warning("--force-package: packaging although validation failed. The .taco may not work "
+                                    "in Tableau, and the run still exits with status 1.")
 
-    def check_trex(self, path: Path) -> int:
-        from connector_packager import api
-
-        result = api.check(path, strict=self.strict)
-        self.log_findings(result)
-        self.verdict(result.ok)
-        self.emit(result)
-        return exit_code([result])
-
-    def package(self, input_dir: Path, dest: Path, *, validate_only: bool, backwards_compatible: bool,
-                force_package: bool, signing: KeySource | None = None) -> int:
-        from connector_packager import api
-
-        logger = self.logger
-        logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
-        built = api.check_for_package(input_dir, backwards_compatible=backwards_compatible, strict=self.strict)
-        result, report = built.result, built.report
-        self.log_findings(result)
-        if not result.ok and report.ok:
-            logger.info("--strict: the warnings fail the run.")
-        self.verdict(result.ok)
-        if not result.ok and (not force_package or validate_only):
-            self.emit(result)
-            return exit_code([result])
-        if not result.ok:
-            logger.warning("--force-package: packaging although validation failed. The .taco may not work in "
-                           "Tableau, and the run still exits with status 1.")
-        if report.facts.vendor_defined_fields:
-            fields = ", ".join(dict.fromkeys(report.facts.vendor_defined_fields))
-            logger.info("Detected vendor-defined fields: %s", fields)
-            logger.info("Vendor-defined fields are logged and stored in Tableau workbook XML in plain text. Make sure "
-                        "what users enter in them holds no personal data before you distribute this connector.")
-        if report.ok and report.min_version is not None:
-            _log_min_version(logger, report.min_version, report.min_version_reasons)
-        if validate_only:
-            self.emit(result)
-            return exit_code([result])
-        taco = api.write_package(built, dest, signing=signing)
-        if built.signed is not None:
-            for warning in built.signed.warnings:
-                logger.warning("Warning: %s", warning)
-            logger.info("Signed as %s%s", built.signed.signature_name,
-                        f", timestamped by {built.signed.tsa}" if built.signed.tsa else " (no timestamp)")
-        if not report.ok:
-            _log_min_version(logger, report.min_version or "?", report.min_version_reasons)
-        logger.info("%s was created in %s", taco.name, os.path.abspath(dest))
-        if report.ok and self.fmt == "text":
-            next_step(f"check it as Tableau will: connector-packager verify {taco}" if signing else
-                      f"sign it: connector-packager sign {taco} --alias ALIAS --keystore KEYSTORE.p12 "
-                      "--tsa URL (no key yet? connector-packager key new --help)")
-        self.emit(result)
-        return exit_code([result])
-
-
-def _log_min_version(logger: logging.Logger, version: str, reasons: list[str]) -> None:
-    logger.info("Detected minimum Tableau version required: %s", version)
-    for reason in reasons:
-        logger.info("-%s", reason)
+    def finished(self, result: Result, dest: Path) -> None:
+        """What was learned and written: vendor-defined fields, the minimum Tableau version and why, the signature,
+        the .taco."""
+        taco = result.packaged.taco if result.packaged else None
+        connector = result.connector
+        if connector is None or (taco is None and not result.ok):
+            return
+        if connector.vendor_defined_fields:
+            self.logger.info("Detected vendor-defined fields: %s", ", ".join(connector.vendor_defined_fields))
+            self.logger.info("Vendor-defined fields are logged and stored in Tableau workbook XML in plain text. Make "
+                             "sure what users enter in them holds no personal data before you distribute this "
+                             "connector.")
+        if connector.min_version_tableau is not None:
+            self.logger.info("Detected minimum Tableau version required: %s", connector.min_version_tableau)
+            for reason in connector.min_version_reasons:
+                self.logger.info("-%s", reason)
+        if result.signed is not None:
+            for warning in result.signed.warnings:
+                self.logger.warning("Warning: %s", warning.message)
+            self.logger.info("Signed as %s%s", result.signed.signature_name,
+                             f", timestamped by {result.signed.tsa}" if result.signed.tsa else " (no timestamp)")
+        if taco is not None:
+            self.logger.info("%s was created in %s", Path(taco).name, os.path.abspath(dest))
 
 
 #: The commands that live in their own modules, imported only when used (``--help`` lists them from here).
@@ -312,36 +282,37 @@ main.add_command(package_command)
 
 @main.command("inspect", context_settings=CONTEXT_SETTINGS)
 @click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
-def inspect_command(taco: Path) -> NoReturn:
+@FORMAT_OPTION
+def inspect_command(taco: Path, fmt: str) -> NoReturn:
     """Show what is inside a .taco file: entries, connector identity, stamped version, signature."""
     from connector_packager import api
-    from connector_packager.taco_info import describe_taco
+    from connector_packager.formats import render
 
-    info = api.inspect(taco)
-    click.echo(describe_taco(info))
-    sys.exit(exit_code([info]))
+    result = api.inspect(taco)
+    click.echo(render(fmt, [result]))
+    sys.exit(exit_code([result]))
 
 
 @main.command("sign", context_settings=CONTEXT_SETTINGS)
 @click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the signed .taco here. Default: replace TACO (atomically: it stays whole on failure).")
+@FORMAT_OPTION
 @_signing_options
-def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
+def sign_command(taco: Path, output: Path | None, fmt: str, **signing: Any) -> NoReturn:
     """Sign TACO as jarsigner does, with an RFC 3161 timestamp, so that Tableau loads it.
 
     The key comes from a PKCS#12 keystore (--keystore), PEM files (--key, --cert-chain) or a PKCS#11 token
     (--pkcs11-module, --token-label, --pin-env). Check the result with `connector-packager verify`.
     """
     from connector_packager import api
+    from connector_packager.formats import render
 
-    signed = api.sign(taco, _key_source(**signing), output)
-    for warning in signed.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    stamp = f", timestamped by {signed.tsa}" if signed.tsa else " without a timestamp"
-    click.echo(f"Signed {signed.taco} as {signed.signature_name}{stamp}.")
-    next_step(f"check it as Tableau will: connector-packager verify {signed.taco}")
-    sys.exit(EXIT_OK)
+    result = api.sign(taco, _key_source(**signing), output)
+    click.echo(render(fmt, [result]))
+    if fmt == "text":
+        next_step(f"check it as Tableau will: connector-packager verify {output or taco}")
+    sys.exit(exit_code([result]))
 
 
 def _moment(value: str | None) -> dt.datetime | None:
@@ -374,10 +345,10 @@ def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | N
     Exit status 0 when Tableau will load it, 1 when it will refuse it.
     """
     from connector_packager import api
-    from connector_packager.signing.verdict import render
+    from connector_packager.formats import render
 
     result = api.verify(taco, truststore=truststore, truststore_pass=truststore_pass, at=_moment(at))
-    click.echo(render(fmt, result))
+    click.echo(render(fmt, [result]))
     if result.ok and fmt == "text":
         next_step(f"install it where Tableau loads connectors from: connector-packager install {taco}")
     sys.exit(exit_code([result]))

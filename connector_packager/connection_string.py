@@ -165,9 +165,9 @@ def render_text(run: ConnectionStringRun) -> str:
 
 def render_json(run: ConnectionStringRun) -> str:
     from connector_packager.formats import finding_json
-    from connector_packager.results import CheckResult
+    from connector_packager.results import Result
 
-    checked = CheckResult(str(run.folder), "connector", run.findings)
+    checked = Result("connection-string", str(run.folder), "connector", tuple(run.findings))
     result = run.result or {}
     model = run.model
     report = {

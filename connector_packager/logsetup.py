@@ -16,6 +16,12 @@ from connector_packager.errors import InputOutputProblem
 LOGGER_NAME = "connector_packager"
 LOG_FILE_NAME = "packaging_log.txt"
 FILE_FORMAT = "%(asctime)s [%(levelname)s] | %(message)s"
+#: ``extra=`` for a record that goes to the log file only (what the command prints on standard output anyway).
+FILE_ONLY = {"file_only": True}
+
+
+def _not_file_only(record: logging.LogRecord) -> bool:
+    return not getattr(record, "file_only", False)
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -40,6 +46,7 @@ def _console_handler(verbose: bool) -> logging.Handler:
     else:
         handler.setFormatter(logging.Formatter("%(message)s"))
     handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    handler.addFilter(_not_file_only)
     return handler
 
 

@@ -34,12 +34,13 @@ class _Minimum:
 def minimum_tableau_version(report: Report) -> tuple[str, list[str]]:
     """The version to stamp as ``min-version-tableau`` and one reason line per feature that raised it.
 
-    Needs a report whose manifest parsed; the manifest's own
+    Needs a report whose manifest parsed (else ValueError); the manifest's own
     ``min-version-tableau`` wins when it is higher (on a tie the computed
     string is kept).
     """
     manifest = report.manifest
-    assert manifest is not None and manifest.tree is not None
+    if manifest is None or manifest.tree is None:  # not an assert: python -O must refuse it the same way
+        raise ValueError("manifest.xml could not be read")
     root = manifest.tree.getroot()
     minimum = _Minimum()
 

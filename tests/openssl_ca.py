@@ -94,3 +94,12 @@ class OpensslCa:
             parts.append(self.root.read_bytes())
         out.write_bytes(b"".join(parts))
         return out
+
+
+def self_signed_code_signer(folder: Path, name: str) -> tuple[Path, Path]:
+    """A PEM key and a self-signed code-signing certificate for it, valid 30 days, made by ``openssl req``."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "30",
+            "-subj", f"/CN={name}", "-addext", "extendedKeyUsage=codeSigning", "-addext",
+            "keyUsage=digitalSignature")
+    return key, cert

@@ -169,7 +169,7 @@ def test_module_runs_from_another_directory_as_a_real_process(sample_copy: Calla
     failing = subprocess.run([PYTHON, "-m", "connector_packager.package", str(tmp_path / "missing")],
                              cwd=elsewhere, capture_output=True, text=True)
     assert failing.returncode == 2
-    assert f"{tmp_path / 'missing'} does not exist" in failing.stderr
+    assert f"{tmp_path / 'missing'} does not exist" in failing.stdout  # a finding: the result, on stdout
     usage = subprocess.run([PYTHON, "-m", "connector_packager.package"], cwd=elsewhere, capture_output=True,
                            text=True)
     assert usage.returncode == 2

@@ -60,15 +60,16 @@ def test_json_report_matches_its_documented_shape(broken: Path, make_connector: 
     assert code == 1
     report: dict[str, Any] = json.loads(out)
     jsonschema.validate(report, SCHEMA)
-    assert report["version"] == 1 and report["ok"] is False
+    assert report["version"] == 2 and report["ok"] is False
     first, second, trex = report["results"]
-    assert (first["valid"], first["class"], first["min_version_tableau"]) == (True, "tiny", "2020.3")
-    assert second["valid"] is False and second["errors"] == 3
+    identity = first["connector"]
+    assert (first["ok"], identity["class"], identity["min_version_tableau"]) == (True, "tiny", "2020.3")
+    assert second["ok"] is False and second["errors"] == 3
     rules = {f["rule"] for f in second["findings"]}
     assert rules == {"url-not-https", "field-name-not-allowed", "field-not-in-attribute-list"}
     url = next(f for f in second["findings"] if f["rule"] == "url-not-https")
     assert (url["file"], url["path"], url["line"]) == ("manifest.xml", f"{broken}/manifest.xml", 5)
-    assert trex["kind"] == "trex" and trex["valid"] is True
+    assert trex["kind"] == "trex" and trex["ok"] is True and trex["connector"] is None
 
 
 def test_github_annotations_parse_back(broken: Path) -> None:
@@ -88,7 +89,7 @@ def test_package_json_output_goes_to_stdout(tmp_path: Path, make_connector: Call
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     jsonschema.validate(report, SCHEMA)
-    assert report["results"][0]["taco"] == str(tmp_path / "out" / "tiny-v1.0.0.taco")
+    assert report["results"][0]["package"]["taco"] == str(tmp_path / "out" / "tiny-v1.0.0.taco")
     assert "Validation succeeded." in result.stderr
 
 

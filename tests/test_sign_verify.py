@@ -214,9 +214,10 @@ def test_the_timestamp_keeps_a_signature_valid_after_the_signer_certificate_expi
 def test_json_and_github_output(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path) -> None:
     assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
     report = json.loads(verify(pki, unsigned_taco, "--format", "json").output)
-    assert report["version"] == 1 and report["ok"] is True
-    assert report["verdict"] == "Tableau will load this connector"
-    [signer] = report["signers"]
+    assert report["version"] == 2 and report["ok"] is True and report["command"] == "verify"
+    verification = report["results"][0]["verification"]
+    assert verification["verdict"] == "Tableau will load this connector"
+    [signer] = verification["signers"]
     assert signer["name"] == "AUTHOR"
     assert [c["subject"] for c in signer["chain"]["certificates"]][-1] == pki.root.cert.subject.rfc4514_string()
     assert signer["timestamp"]["authority"] == pki.tsa.cert.subject.rfc4514_string()
@@ -224,7 +225,7 @@ def test_json_and_github_output(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path)
     rewrite(unsigned_taco, {"manifest.xml": b"changed"})
     github = verify(pki, unsigned_taco, "--format", "github")
     assert github.exit_code == 1
-    assert github.output.splitlines()[0].startswith(f"::error file={unsigned_taco},title=signature::the entry "
+    assert github.output.splitlines()[0].startswith(f"::error file={unsigned_taco},title=signature-refused::the entry "
                                                     "manifest.xml was changed after signing")
 
 

@@ -58,7 +58,7 @@ def test_java_home_cacerts_is_the_default_truststore(pki: Pki, tsa: LoopbackTsa,
     assert f"truststore:  {home / layout} (the Java runtime's cacerts, found through JAVA_HOME)" in result.stdout
     assert result.stdout.splitlines()[-1] == "Tableau will load this connector"
     report = json.loads(run_verify(unsigned_taco, bare_env(JAVA_HOME=str(home)), "--format", "json").stdout)
-    assert report["truststore"].startswith(str(home / layout))
+    assert report["results"][0]["verification"]["truststore"].startswith(str(home / layout))
 
 
 @needs_jdk
