@@ -178,7 +178,7 @@ def sign(taco: Path, signing: KeySource, output: Path | None = None) -> SignedTa
     ``taco`` itself is replaced, atomically: it stays whole on failure)."""
     from connector_packager.archive.input_file import read_input
     from connector_packager.signing.sign import sign_jar
-    from connector_packager.taco import write_file
+    from connector_packager.archive.taco_writer import write_file
 
     signing.check()
     data = read_input(taco)

@@ -11,7 +11,7 @@ from connector_packager.connector import Report
 from connector_packager.errors import InputOutputProblem, PackagerError, UsageProblem
 from connector_packager.min_version import minimum_tableau_version
 from connector_packager.stamp import StampError, stamp_min_version
-from connector_packager.taco import write_taco
+from connector_packager.archive.taco_writer import write_taco
 
 log = logging.getLogger("connector_packager")
 

@@ -28,7 +28,7 @@ def preview_command(folder: Path, output: Path | None, open_page: bool) -> NoRet
         from connector_packager.formats import finding_line
         from connector_packager.packaging import is_inside
         from connector_packager.preview import build_preview, default_output
-        from connector_packager.taco import write_file
+        from connector_packager.archive.taco_writer import write_file
 
         target = output or default_output(folder)
         if folder.is_dir() and is_inside(target, folder):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from connector_packager.errors import PackagerError
-from connector_packager.signing.jar_signature import (
+from connector_packager.archive.signature_files import (
     MAX_LINES,
     ManifestSyntaxError,
     is_signature_related,

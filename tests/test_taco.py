@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from connector_packager.errors import PackagerError
-from connector_packager.jar_manifest import fold, main_section
+from connector_packager.archive.jar_manifest import fold, main_section
 from connector_packager.packaging import package
-from connector_packager.taco import write_taco
+from connector_packager.archive.taco_writer import write_taco
 from connector_packager.validation import check_connector
 from tests.conftest import fail_zip_entry, needs_jdk, snapshot
 

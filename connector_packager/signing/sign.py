@@ -13,7 +13,7 @@ from connector_packager import __version__
 from connector_packager.archive.entry_names import quoted
 from connector_packager.archive.zip_reader import ZipArchive, ZipEntry, parse_archive
 from connector_packager.errors import PackagerError
-from connector_packager.jar_manifest import main_section
+from connector_packager.archive.jar_manifest import main_section
 from connector_packager.signing.algorithm_policy import (
     JAR_MINIMUM_BITS,
     certificate_key_problem,
@@ -34,7 +34,7 @@ from connector_packager.signing.cms_block import (
     signature_block,
     verify_signer_info,
 )
-from connector_packager.signing.jar_signature import (
+from connector_packager.archive.signature_files import (
     ManifestSyntaxError,
     is_signature_related,
     signature_file,
@@ -43,7 +43,7 @@ from connector_packager.signing.jar_signature import (
 )
 from connector_packager.signing.signers import Signer
 from connector_packager.signing.timestamp import request_timestamp
-from connector_packager.taco import DEFAULT_TIMESTAMP, JAR_DIR, JAR_MANIFEST, entry_info
+from connector_packager.archive.taco_writer import DEFAULT_TIMESTAMP, JAR_DIR, JAR_MANIFEST, entry_info
 
 CREATED_BY = f"connector-packager {__version__}"
 

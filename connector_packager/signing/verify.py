@@ -25,7 +25,7 @@ from connector_packager.signing.cms_block import (
     signer_certificate,
     verify_signer_info,
 )
-from connector_packager.signing.jar_signature import (
+from connector_packager.archive.signature_files import (
     HASHLIB_NAMES,
     MAX_SIGNATURE_FILE_BYTES,
     ManifestSyntaxError,
@@ -39,7 +39,7 @@ from connector_packager.signing.jar_signature import (
     parse_sections,
 )
 from connector_packager.signing.timestamp import Timestamp, check_token
-from connector_packager.taco import JAR_MANIFEST
+from connector_packager.archive.taco_writer import JAR_MANIFEST
 
 #: Tableau asks partners for signatures that stay valid at least this long.
 EXPIRY_WARNING = dt.timedelta(days=5 * 365)

@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from connector_packager.jar_manifest import section
+from connector_packager.archive.jar_manifest import section
 
 #: The digest names the JDK's providers know (upper case, as ``MessageDigest.getInstance`` matches them, aliases
 #: included) and the hashlib names they stand for. Java checks every digest it knows and allows, so each one here

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from connector_packager import __version__
 from connector_packager.errors import InputOutputProblem, PackagerError
-from connector_packager.jar_manifest import main_section
+from connector_packager.archive.jar_manifest import main_section
 
 JAR_DIR = "META-INF/"
 JAR_MANIFEST = "META-INF/MANIFEST.MF"

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from connector_packager.signing.jar_signature import (
+from connector_packager.archive.signature_files import (
     ManifestSyntaxError,
     is_signature_related,
     parse_sections,
