@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from connector_packager.archive.entry_names import quoted, shown
+from connector_packager.archive.jar_manifest import JAR_DIR, JAR_MANIFEST
+from connector_packager.archive.signature_files import is_signature_block
 from connector_packager.archive.zip_reader import parse_archive, read_archive
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import InputOutputProblem, PackagerError
 from connector_packager.findings import Finding
-from connector_packager.archive.signature_files import is_signature_block
-from connector_packager.archive.taco_writer import JAR_DIR, JAR_MANIFEST
 
 
 @dataclass

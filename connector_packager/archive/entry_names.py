@@ -59,3 +59,12 @@ def name_problem(name: str) -> str | None:
     if any(len(part.encode("utf-8")) > MAX_COMPONENT_BYTES for part in parts):
         return f"has a component longer than {MAX_COMPONENT_BYTES} bytes"
     return None
+
+
+def case_collisions(names: list[str]) -> list[str]:
+    """A warning for each group of names that differ only in case (one file when unpacked on Windows or macOS)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name.casefold(), []).append(name)
+    return [f"entries whose names differ only in case collide when unpacked on Windows or macOS: "
+            f"{', '.join(quoted(n) for n in group)}" for group in groups.values() if len(group) > 1]

@@ -1,33 +1,31 @@
-"""Writing .taco files: JAR-layout zips, reproducible and written atomically.
+"""Writing .taco files: a list of JAR entries in, reproducible zip bytes out.
 
-Entries: ``META-INF/``, ``META-INF/MANIFEST.MF``, then the connector's files
-in the order given, deflated. Every entry gets the same timestamp
-(``SOURCE_DATE_EPOCH`` when set), no extra fields, and no POSIX permission
-bits (as the JDK's ``jar`` writes them: ``jarsigner`` warns about permission
-bits, which a signature does not cover), so
-the same input gives the same bytes on every run and machine. The archive is
-written to a temporary file next to its destination, synced, and renamed
-into place only when complete.
+A new archive's entries (:func:`new_jar`): ``META-INF/``, ``META-INF/MANIFEST.MF``, then the connector's files in
+the order given. Every entry gets the same timestamp (``SOURCE_DATE_EPOCH`` when set), no extra fields, and no
+POSIX permission bits (as the JDK's ``jar`` writes them: ``jarsigner`` warns about permission bits, which a
+signature does not cover); files are deflated at level 9, folders stored. So the same input gives the same bytes on
+every run and machine. Signing (``signing/sign.py``) works on the same entry list before it is zipped, and
+:func:`write_taco` zips it once, straight into the file that replaces the target atomically.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from connector_packager import __version__
-from connector_packager.errors import InputOutputProblem, PackagerError
-from connector_packager.archive.jar_manifest import main_section
+from connector_packager.archive.atomic_write import write_through
+from connector_packager.archive.jar_manifest import JAR_DIR, JAR_MANIFEST, main_section
+from connector_packager.errors import PackagerError
 
-JAR_DIR = "META-INF/"
-JAR_MANIFEST = "META-INF/MANIFEST.MF"
+#: The ``Created-By`` of the manifests and signature files the tool writes.
+CREATED_BY = f"connector-packager {__version__}"
 #: 1980-01-01 00:00:00, the earliest time a zip entry can carry.
 DEFAULT_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 _MSDOS = 0
@@ -35,8 +33,25 @@ _MSDOS_DIRECTORY = 0x10
 #: The MS-DOS "archive" attribute; zipfile would put POSIX bits into an attribute of 0.
 _MSDOS_FILE = 0x20
 
+DateTime = tuple[int, int, int, int, int, int]
 
-def zip_timestamp() -> tuple[int, int, int, int, int, int]:
+
+@dataclass(frozen=True)
+class JarEntry:
+    """One entry of an archive to write: its name (folders end in ``/``), bytes, time (as ``zipfile`` spells it)
+    and compression method (a folder is always stored)."""
+
+    name: str
+    data: bytes
+    date_time: DateTime
+    method: int = zipfile.ZIP_DEFLATED
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+
+def zip_timestamp() -> DateTime:
     """The entry time: ``SOURCE_DATE_EPOCH`` (UTC) when set, else a fixed default."""
     raw = os.environ.get("SOURCE_DATE_EPOCH")
     if not raw:
@@ -50,93 +65,44 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
             stamp.tm_sec)
 
 
-def entry_info(name: str, when: tuple[int, int, int, int, int, int],
-               compress_type: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
-    """An entry as ``jar`` writes it: MS-DOS attributes and no POSIX bits; a folder is stored, a file is
-    compressed with ``compress_type``."""
-    info = zipfile.ZipInfo(name, date_time=when)
+def new_jar(files: Sequence[tuple[str, bytes]]) -> list[JarEntry]:
+    """The entries of a new, unsigned archive: ``META-INF/``, the packager's manifest, then ``files`` ((archive
+    name, bytes), in order), all at :func:`zip_timestamp`."""
+    when = zip_timestamp()
+    return [JarEntry(JAR_DIR, b"", when), JarEntry(JAR_MANIFEST, main_section(CREATED_BY), when),
+            *(JarEntry(name, data, when) for name, data in files)]
+
+
+def _zip_info(entry: JarEntry) -> zipfile.ZipInfo:
+    """The entry as ``jar`` writes it: MS-DOS attributes and no POSIX bits; a folder is stored.
+
+    The name is written as the same bytes a strict reader took: zipfile writes an ASCII name as ASCII and any other
+    as UTF-8 with the UTF-8 flag."""
+    info = zipfile.ZipInfo(entry.name, date_time=entry.date_time)
     info.create_system = _MSDOS
-    if name.endswith("/"):
+    if entry.is_dir:
         info.external_attr = _MSDOS_DIRECTORY
         info.compress_type = zipfile.ZIP_STORED
     else:
         info.external_attr = _MSDOS_FILE
-        info.compress_type = compress_type
+        info.compress_type = entry.method
     return info
 
 
-def write_jar(out: BinaryIO, entries: Sequence[tuple[str, bytes]], *, jar_manifest: bytes | None = None) -> None:
-    """Write the JAR to an open binary file. ``entries`` are (archive name, bytes) in order."""
-    when = zip_timestamp()
-    manifest = jar_manifest if jar_manifest is not None else main_section(f"connector-packager {__version__}")
+def write_jar(out: BinaryIO, entries: Sequence[JarEntry]) -> None:
+    """Zip ``entries``, in order, into the open binary file ``out``."""
     with zipfile.ZipFile(out, "w") as jar:
-        jar.writestr(entry_info(JAR_DIR, when), b"")
-        jar.writestr(entry_info(JAR_MANIFEST, when), manifest, compresslevel=9)
-        for name, data in entries:
-            jar.writestr(entry_info(name, when), data, compresslevel=9)
+        for entry in entries:
+            jar.writestr(_zip_info(entry), entry.data, compresslevel=9)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_output(target: Path, *, mode: int | None = None, replace: bool = True) -> Iterator[BinaryIO]:
-    """A file to write ``target`` through: renamed into place on success, removed on any failure.
-
-    ``mode`` sets the permission bits (default: what the umask allows); with ``replace`` False an existing
-    ``target`` is never replaced (the complete file is linked into place, which fails if one appeared)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
-        if replace:
-            os.replace(tmp, target)
-        else:
-            os.link(tmp, target)
-            tmp.unlink()
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable where the platform allows it
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def write_taco(target: Path, entries: Sequence[tuple[str, bytes]],
-               finish: Callable[[bytes], bytes] | None = None) -> None:
-    """Write a complete .taco at ``target`` or nothing at all. ``finish`` (signing) may rework the archive's bytes
-    before they are written."""
-    if finish is None:
-        _write(target, lambda out: write_jar(out, entries))
-        return
+def jar_bytes(entries: Sequence[JarEntry]) -> bytes:
+    """``entries`` zipped, as bytes."""
     buffer = io.BytesIO()
     write_jar(buffer, entries)
-    write_file(target, finish(buffer.getvalue()))
+    return buffer.getvalue()
 
 
-def write_file(target: Path, data: bytes, *, mode: int | None = None, replace: bool = True) -> None:
-    """Replace ``target`` with ``data`` atomically: the old file stays whole if anything fails. With ``replace``
-    False an existing ``target`` is refused and left alone."""
-    _write(target, lambda out: out.write(data), mode=mode, replace=replace)
-
-
-def _write(target: Path, fill: Callable[[BinaryIO], object], *, mode: int | None = None,
-           replace: bool = True) -> None:
-    try:
-        with atomic_output(target, mode=mode, replace=replace) as out:
-            fill(out)
-    except FileExistsError:
-        raise InputOutputProblem(f"{target} already exists; it is left as it is") from None
-    except OSError as exc:
-        raise InputOutputProblem(f"cannot write {target}: {exc.strerror or exc}",
-                            hint="check that the destination folder is writable and has free space") from None
+def write_taco(target: Path, entries: Sequence[JarEntry]) -> None:
+    """Write a complete archive of ``entries`` at ``target``, or nothing at all (the old file stays whole)."""
+    write_through(target, lambda out: write_jar(out, entries))

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from connector_packager.archive.entry_names import name_problem, quoted, shown
+from connector_packager.archive.entry_names import case_collisions, name_problem, quoted, shown
 from connector_packager.archive.input_file import read_input
 from connector_packager.errors import PackagerError
 
@@ -116,7 +116,7 @@ def parse_archive(data: bytes, source: str) -> ZipArchive:
         entries = _local_entries(view, records, directory_at, where)
     finally:
         view.release()
-    return ZipArchive(tuple(entries), tuple(_case_warnings([e.name for e in entries])))
+    return ZipArchive(tuple(entries), tuple(case_collisions([e.name for e in entries])))
 
 
 def _end_record(view: memoryview, where: str) -> tuple[int, int, int]:
@@ -264,14 +264,6 @@ def _check_names(records: list[ZipEntry], where: str) -> None:
     if twice:
         raise ArchiveError(f"{where} has duplicate entries (readers would pick different ones): "
                            + ", ".join(quoted(n) for n in twice))
-
-
-def _case_warnings(names: list[str]) -> list[str]:
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        groups.setdefault(name.casefold(), []).append(name)
-    return [f"entries whose names differ only in case collide when unpacked on Windows or macOS: "
-            f"{', '.join(quoted(n) for n in group)}" for group in groups.values() if len(group) > 1]
 
 
 def _local_entries(view: memoryview, records: list[ZipEntry], directory_at: int, where: str) -> list[ZipEntry]:
