@@ -40,6 +40,7 @@ from connector_packager.results import (
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from connector_packager.archive.taco_writer import JarEntry
     from connector_packager.connector import Report
     from connector_packager.findings import Finding
     from connector_packager.signing.keysource import KeySource
@@ -123,17 +124,16 @@ def build_package(input_dir: Path, dest: Path, *, backwards_compatible: bool = F
 
 def _package_signed(report: Report, dest: Path, signing: KeySource) -> tuple[Path, SignedTaco]:
     from connector_packager.packaging import package
-    from connector_packager.signing.sign import Signed, sign_jar
+    from connector_packager.signing.sign import Signed, sign_entries
 
     signer = signing.open()
-    alias = signing.alias or ""
     signed: list[Signed] = []
 
-    def sign_data(data: bytes) -> bytes:
-        signed.append(sign_jar(data, signer, alias, signing.tsa))
-        return signed[0].data
+    def sign_before_zipping(entries: list[JarEntry]) -> list[JarEntry]:
+        signed.append(sign_entries(entries, signer, signing.alias or "", signing.tsa))
+        return signed[0].entries
 
-    target = package(report, dest, sign_data)
+    target = package(report, dest, sign_before_zipping)
     warnings = (*signed[0].warnings, *_chain_warnings(signer.chain))
     return target, SignedTaco(target, signed[0].signature_name, signing.tsa, warnings)
 
@@ -143,15 +143,15 @@ def sign(taco: Path, signing: KeySource, output: Path | None = None) -> Result:
     ``taco`` itself is replaced, atomically: it stays whole on failure). The result's ``signed`` section says where
     and how."""
     from connector_packager.archive.input_file import read_input
+    from connector_packager.archive.taco_writer import write_taco
     from connector_packager.signing.sign import sign_jar
-    from connector_packager.taco import write_file
 
     signing.check()
     data = read_input(taco)
     signer = signing.open()
     signed = sign_jar(data, signer, signing.alias or "", signing.tsa, source=str(taco))
     target = output or taco
-    write_file(target, signed.data)
+    write_taco(target, signed.entries)
     section = SignedTaco(target, signed.signature_name, signing.tsa,
                          (*signed.warnings, *_chain_warnings(signer.chain)))
     return signed_result(taco, section)

@@ -257,8 +257,8 @@ def csr_command(alias: str, subject: str | None, san: tuple[str, ...], email: tu
     with failures_as_exit_codes():
         from cryptography.hazmat.primitives.serialization import Encoding
 
+        from connector_packager.archive.atomic_write import write_file
         from connector_packager.signing.certificate_requests import build_csr
-        from connector_packager.taco import write_file
 
         place = KeyPlace.from_options(alias, **where)
         key, chain = place.signing_key()
@@ -331,8 +331,8 @@ def export_cert_command(alias: str, whole_chain: bool, output: Path, **where: An
     with failures_as_exit_codes():
         from cryptography.hazmat.primitives.serialization import Encoding
 
+        from connector_packager.archive.atomic_write import write_file
         from connector_packager.errors import PackagerError
-        from connector_packager.taco import write_file
 
         place = KeyPlace.from_options(alias, **where)
         _, chain = place.signing_key()

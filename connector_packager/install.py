@@ -70,8 +70,8 @@ def install_taco(taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned:
     """Copy ``taco`` into ``folder`` atomically once it is verified against ``trust``; replace older or equal
     versions of its class found there, and warn about newer ones. Refuses a taco Tableau would refuse unless
     ``allow_unsigned``."""
+    from connector_packager.archive.atomic_write import write_file
     from connector_packager.signing.verify import verify_taco
-    from connector_packager.taco import write_file
     from connector_packager.taco_info import connector_identity
 
     data = read_input(taco)

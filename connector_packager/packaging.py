@@ -7,11 +7,11 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from connector_packager.archive.taco_writer import JarEntry, new_jar, write_taco
 from connector_packager.connector import Report
 from connector_packager.errors import InputOutputProblem, PackagerError, UsageProblem
 from connector_packager.min_version import minimum_tableau_version
 from connector_packager.stamp import StampError, stamp_min_version
-from connector_packager.taco import write_taco
 
 log = logging.getLogger("connector_packager")
 
@@ -31,27 +31,29 @@ def check_destination(dest: Path, input_dir: Path) -> None:
                            hint="choose a destination folder outside the connector folder")
 
 
-def taco_entries(report: Report) -> list[tuple[str, bytes]]:
-    """(archive name, bytes) for every file, manifest.xml stamped with the minimum Tableau version."""
+def taco_entries(report: Report) -> list[JarEntry]:
+    """The archive's entries: ``META-INF/``, its manifest, then every file, manifest.xml stamped with the minimum
+    Tableau version (from the tree validation parsed: it is not parsed again)."""
     if report.min_version is None:  # a forced package of a connector that failed validation
         try:
             report.min_version, report.min_version_reasons = minimum_tableau_version(report)
         except (AssertionError, ValueError) as exc:
             raise PackagerError(f"cannot work out the minimum Tableau version: {exc}") from None
-    entries = []
+    files = []
     for file in report.files:
         data = file.data
         if file.kind == "manifest":
             try:
-                data = stamp_min_version(data, report.min_version)
+                data = stamp_min_version(data, report.min_version, file.tree)
             except StampError as exc:
                 raise PackagerError(str(exc)) from None
-        entries.append((file.name, data))
-    return entries
+        files.append((file.name, data))
+    return new_jar(files)
 
 
-def package(report: Report, dest: Path, finish: Callable[[bytes], bytes] | None = None) -> Path:
-    """Write ``<class>-v<plugin-version>.taco`` into ``dest`` (created if missing) and return its path."""
+def package(report: Report, dest: Path, sign: Callable[[list[JarEntry]], list[JarEntry]] | None = None) -> Path:
+    """Write ``<class>-v<plugin-version>.taco`` into ``dest`` (created if missing) and return its path. ``sign``
+    (when given) turns the entries into the signed archive's entries before they are zipped."""
     name = report.taco_name
     manifest = report.manifest
     if name is None or manifest is None or manifest.tree is None:
@@ -66,9 +68,11 @@ def package(report: Report, dest: Path, finish: Callable[[bytes], bytes] | None 
         raise InputOutputProblem(f"cannot create the destination folder {dest}: {exc.strerror or exc}",
                                  hint="its parent must be a writable folder") from None
     target = dest / name
-    log.debug("Writing %s with %d entries", target, len(entries) + 2)
     try:
-        write_taco(target, entries, finish)
+        if sign is not None:
+            entries = sign(entries)
+        log.debug("Writing %s with %d entries", target, len(entries))
+        write_taco(target, entries)
     except BaseException:  # failed or interrupted (Ctrl-C): take back the folders this run made, if empty
         _remove_empty(created)
         raise

@@ -24,11 +24,11 @@ def preview_command(folder: Path, output: Path | None, open_page: bool) -> NoRet
     Exit status 0 when the page was written, 1 when the connector is invalid, 2 for a usage error.
     """
     with cli.failures_as_exit_codes():
+        from connector_packager.archive.atomic_write import write_file
         from connector_packager.errors import PackagerError, UsageProblem
         from connector_packager.formats import finding_line
         from connector_packager.packaging import is_inside
         from connector_packager.preview import build_preview, default_output
-        from connector_packager.taco import write_file
 
         target = output or default_output(folder)
         if folder.is_dir() and is_inside(target, folder):

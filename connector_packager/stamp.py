@@ -2,7 +2,9 @@
 
 Only that one attribute of the root start tag changes; the declaration,
 comments, quoting, attribute order and whitespace stay as the author wrote
-them. Works on the bytes in memory: the source file is never written.
+them. Works on the bytes in memory: the source file is never written. The
+stamped copy is parsed once to prove that nothing else changed, against the
+tree of the source that validation parsed (it is not parsed again).
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def _encoding_of(data: bytes) -> str:
     return declared.group(1).decode("ascii") if declared else "utf-8"
 
 
-def stamp_min_version(data: bytes, version: str) -> bytes:
-    """``data`` with the root element's ``min-version-tableau`` set to ``version``."""
+def stamp_min_version(data: bytes, version: str, parsed: etree._ElementTree | None = None) -> bytes:
+    """``data`` with the root element's ``min-version-tableau`` set to ``version``. ``parsed`` is ``data`` as
+    ``parse_xml`` read it, when the caller has it (else ``data`` is parsed here)."""
     encoding = _encoding_of(data)
     try:
         text = data.decode(encoding)
@@ -66,17 +69,22 @@ def stamp_min_version(data: bytes, version: str) -> bytes:
         new_attrs = f"{attrs} {ATTRIBUTE}={quote}{version}{quote}"
     start, end = tag.span("attrs")
     stamped = (text[:start] + new_attrs + text[end:]).encode(encoding)
-    _verify(data, stamped, version)
+    if stamped != data:  # the same bytes are the same document
+        _verify(parsed if parsed is not None else parse_xml(data), stamped, version)
     return stamped
 
 
-def _verify(original: bytes, stamped: bytes, version: str) -> None:
-    """Make sure the stamped document differs from the original only in the one attribute."""
-    before = parse_xml(original).getroot()
+def _verify(original: etree._ElementTree, stamped: bytes, version: str) -> None:
+    """Make sure the stamped document differs from the original only in the one attribute (``original`` is left
+    as it is)."""
+    before = original.getroot()
     after = parse_xml(stamped).getroot()
     if after.get(ATTRIBUTE) != version:
         raise StampError("stamping did not set min-version-tableau")
-    after.attrib.pop(ATTRIBUTE)
-    before.attrib.pop(ATTRIBUTE, None)
+    declared = before.get(ATTRIBUTE)
+    if declared is None:
+        after.attrib.pop(ATTRIBUTE)
+    else:
+        after.set(ATTRIBUTE, declared)
     if etree.tostring(before, method="c14n") != etree.tostring(after, method="c14n"):
         raise StampError("stamping would change more of manifest.xml than min-version-tableau")

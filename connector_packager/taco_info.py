@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from connector_packager.archive.entry_names import quoted
+from connector_packager.archive.jar_manifest import JAR_DIR, JAR_MANIFEST
+from connector_packager.archive.signature_files import is_signature_block
 from connector_packager.archive.zip_reader import parse_archive, read_archive
 from connector_packager.catalogue import Severity, declare
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import InputOutputProblem, PackagerError
 from connector_packager.findings import Finding, error
-from connector_packager.signing.jar_signature import is_signature_block
-from connector_packager.taco import JAR_DIR, JAR_MANIFEST
 
 TACO_MANIFEST_NOT_FIRST = declare(
     "taco-manifest-not-first", "archive", Severity.ERROR, "the .taco starts with META-INF/MANIFEST.MF, as a JAR must",

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from connector_packager.errors import PackagerError
-from connector_packager.signing.jar_signature import (
+from connector_packager.archive.jar_manifest import (
     MAX_LINES,
     ManifestSyntaxError,
-    is_signature_related,
     merged,
     named_sections,
     parse_sections,
 )
+from connector_packager.archive.signature_files import is_signature_related
+from connector_packager.errors import PackagerError
 from connector_packager.signing.timestamp import DEADLINE_SECONDS, request_timestamp
 from tests.conftest import REPO, needs_jdk
 from tests.differential import run_bounded

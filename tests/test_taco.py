@@ -10,40 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from connector_packager.archive.taco_writer import new_jar, write_taco
 from connector_packager.errors import PackagerError
-from connector_packager.jar_manifest import fold, main_section
 from connector_packager.packaging import package
-from connector_packager.taco import write_taco
 from connector_packager.validation import check_connector
 from tests.conftest import fail_zip_entry, needs_jdk, snapshot
 
 ENTRIES = [("manifest.xml", b"<connector-plugin/>"), ("scripts/b.js", b"//b"), ("a.tdr", b"<tdr/>")]
 
 
-def test_jar_manifest_lines_fold_at_72_bytes() -> None:
-    assert fold("Manifest-Version: 1.0") == b"Manifest-Version: 1.0\r\n"
-    long = "Name: " + "x" * 200
-    folded = fold(long)
-    lines = folded.split(b"\r\n")[:-1]
-    assert all(len(line) <= 72 for line in lines)
-    assert lines[0] == long.encode()[:72]
-    assert all(line.startswith(b" ") for line in lines[1:])
-    assert b"".join([lines[0]] + [line[1:] for line in lines[1:]]) == long.encode()
-
-
-def test_folding_never_splits_a_utf8_character() -> None:
-    folded = fold("Name: " + "é" * 100)
-    for line in folded.split(b"\r\n")[:-1]:
-        line.decode("utf-8")  # raises if a character was cut
-
-
-def test_main_section() -> None:
-    assert main_section("x 1") == b"Manifest-Version: 1.0\r\nCreated-By: x 1\r\n\r\n"
-
-
 def test_layout_order_and_compression(tmp_path: Path) -> None:
     target = tmp_path / "t.taco"
-    write_taco(target, ENTRIES)
+    write_taco(target, new_jar(ENTRIES))
     with zipfile.ZipFile(target) as jar:
         infos = jar.infolist()
         assert [i.filename for i in infos] == ["META-INF/", "META-INF/MANIFEST.MF", "manifest.xml", "scripts/b.js",
@@ -59,12 +37,12 @@ def test_layout_order_and_compression(tmp_path: Path) -> None:
 
 def test_source_date_epoch_sets_every_timestamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    write_taco(tmp_path / "t.taco", ENTRIES)
+    write_taco(tmp_path / "t.taco", new_jar(ENTRIES))
     with zipfile.ZipFile(tmp_path / "t.taco") as jar:
         assert {i.date_time for i in jar.infolist()} == {(2023, 11, 14, 22, 13, 20)}
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
     with pytest.raises(PackagerError, match="SOURCE_DATE_EPOCH"):
-        write_taco(tmp_path / "u.taco", ENTRIES)
+        write_taco(tmp_path / "u.taco", new_jar(ENTRIES))
     assert not (tmp_path / "u.taco").exists()
 
 
@@ -84,7 +62,7 @@ def test_same_input_same_bytes_across_runs_and_checkouts(sample_copy: Callable[[
 def test_failure_mid_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fail_zip_entry(monkeypatch, "scripts/b.js", KeyboardInterrupt())  # as if Ctrl-C (or a kill) arrived mid-archive
     with pytest.raises(KeyboardInterrupt):
-        write_taco(tmp_path / "t.taco", ENTRIES)
+        write_taco(tmp_path / "t.taco", new_jar(ENTRIES))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -93,7 +71,7 @@ def test_full_disk_keeps_the_previous_taco(tmp_path: Path, monkeypatch: pytest.M
     target.write_bytes(b"previous complete taco")
     fail_zip_entry(monkeypatch, "a.tdr", OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(PackagerError, match="No space left on device"):
-        write_taco(target, ENTRIES)
+        write_taco(target, new_jar(ENTRIES))
     assert target.read_bytes() == b"previous complete taco"
     assert list(tmp_path.iterdir()) == [target]
 

@@ -59,3 +59,11 @@ def name_problem(name: str) -> str | None:
     if any(len(part.encode("utf-8")) > MAX_COMPONENT_BYTES for part in parts):
         return f"has a component longer than {MAX_COMPONENT_BYTES} bytes"
     return None
+
+
+def case_collisions(names: list[str]) -> list[list[str]]:
+    """The groups of names that differ only in case (one file when unpacked on Windows or macOS)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name.casefold(), []).append(name)
+    return [group for group in groups.values() if len(group) > 1]

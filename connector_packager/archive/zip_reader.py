@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from connector_packager.archive.entry_names import name_problem, quoted, shown
+from connector_packager.archive.entry_names import case_collisions, name_problem, quoted, shown
 from connector_packager.archive.input_file import read_input
 from connector_packager.catalogue import Rule, Severity, declare
 from connector_packager.errors import PackagerError
@@ -142,7 +142,7 @@ def parse_archive(data: bytes, source: str) -> ZipArchive:
         entries = _local_entries(view, records, directory_at, where)
     finally:
         view.release()
-    return ZipArchive(tuple(entries), tuple(_case_warnings([e.name for e in entries])))
+    return ZipArchive(tuple(entries), tuple(case_warnings([e.name for e in entries])))
 
 
 def _end_record(view: memoryview, where: str) -> tuple[int, int, int]:
@@ -292,14 +292,12 @@ def _check_names(records: list[ZipEntry], where: str) -> None:
                            + ", ".join(quoted(n) for n in twice))
 
 
-def _case_warnings(names: list[str]) -> list[Finding]:
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        groups.setdefault(name.casefold(), []).append(name)
+def case_warnings(names: list[str]) -> list[Finding]:
+    """A warning for each group of names that differ only in case (one file when unpacked on Windows or macOS)."""
     return [warning(ZIP_NAMES_DIFFER_IN_CASE, "entries whose names differ only in case collide when unpacked on "
                     f"Windows or macOS: {', '.join(quoted(n) for n in group)}", group[1],
                     hint="rename one of the files in the connector folder and package it again")
-            for group in groups.values() if len(group) > 1]
+            for group in case_collisions(names)]
 
 
 def _local_entries(view: memoryview, records: list[ZipEntry], directory_at: int, where: str) -> list[ZipEntry]:

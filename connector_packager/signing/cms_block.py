@@ -62,11 +62,11 @@ def sign_content(content: bytes, signer: Signer, when: dt.datetime) -> tuple[cms
     return attributes, signer.sign(_set_encoding(attributes))
 
 
-def signature_block(signer: Signer, attributes: cms.CMSAttributes, signature: bytes,
-                    timestamp_token: cms.ContentInfo | None) -> bytes:
-    """The DER ContentInfo of the signature block."""
+def signer_info(signer: Signer, attributes: cms.CMSAttributes, signature: bytes) -> cms.SignerInfo:
+    """The SignerInfo for ``signature`` over ``attributes``, naming the signer's certificate by issuer and serial
+    number; :func:`signature_block` adds the timestamp to it."""
     leaf = to_asn1(signer.chain[0])
-    info = {
+    return cms.SignerInfo({
         "version": "v1",
         "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
             "issuer": leaf.issuer, "serial_number": leaf.serial_number})}),
@@ -74,7 +74,12 @@ def signature_block(signer: Signer, attributes: cms.CMSAttributes, signature: by
         "signed_attrs": attributes,
         "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": _SIGNATURE_ALGORITHMS[signer.key_type]}),
         "signature": signature,
-    }
+    })
+
+
+def signature_block(signer: Signer, info: cms.SignerInfo, timestamp_token: cms.ContentInfo | None) -> bytes:
+    """The DER ContentInfo of the signature block: the signer's chain and ``info``, with the timestamp token (if
+    any) as its unsigned attribute."""
     if timestamp_token is not None:
         info["unsigned_attrs"] = cms.CMSAttributes([cms.CMSAttribute({
             "type": "signature_time_stamp_token", "values": [timestamp_token]})])
@@ -83,7 +88,7 @@ def signature_block(signer: Signer, attributes: cms.CMSAttributes, signature: by
         "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
         "encap_content_info": {"content_type": "data"},
         "certificates": [cms.CertificateChoices({"certificate": to_asn1(c)}) for c in signer.chain],
-        "signer_infos": [cms.SignerInfo(info)],
+        "signer_infos": [info],
     })
     return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
 

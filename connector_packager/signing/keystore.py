@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from connector_packager.archive.atomic_write import write_file
 from connector_packager.errors import PackagerError, UsageProblem
 from connector_packager.signing.signers import matching_chain, usable_key
 from connector_packager.signing.truststore import JCEKS_MAGIC, JKS_MAGIC
-from connector_packager.taco import write_file
 
 if TYPE_CHECKING:
     from connector_packager.signing.certificate_requests import RequestDetails

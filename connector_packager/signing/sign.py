@@ -1,21 +1,43 @@
-"""Signing a .taco: the signed manifest, the .SF file, the signature block, the timestamp, a new archive."""
+"""Signing a .taco as jarsigner does, on its list of entries: the signed manifest, the .SF file, the signature block
+with its timestamp.
+
+``package`` signs the entries it is about to zip; ``sign`` signs the entries the strict reader read. Either way the
+archive is zipped once, after signing, and the signature block is built once, with the timestamp in it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from dataclasses import dataclass, field
 
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from connector_packager import __version__
-from connector_packager.archive.entry_names import quoted
-from connector_packager.archive.zip_reader import ZipArchive, ZipEntry, parse_archive
+from connector_packager.archive.entry_names import name_problem, quoted
+from connector_packager.archive.jar_manifest import (
+    JAR_DIR,
+    JAR_MANIFEST,
+    ManifestSyntaxError,
+    Section,
+    main_section,
+    parse_sections,
+)
+from connector_packager.archive.signature_files import (
+    is_signature_related,
+    signature_file,
+    signature_file_base,
+    signed_manifest,
+)
+from connector_packager.archive.taco_writer import CREATED_BY, DEFAULT_TIMESTAMP, JarEntry, jar_bytes
+from connector_packager.archive.zip_reader import (
+    MAX_ENTRIES,
+    MAX_UNPACKED_BYTES,
+    ArchiveError,
+    case_warnings,
+    parse_archive,
+)
 from connector_packager.catalogue import Severity, declare
 from connector_packager.errors import PackagerError
 from connector_packager.findings import Finding, warning
-from connector_packager.jar_manifest import main_section
 from connector_packager.signing.algorithm_policy import (
     JAR_MINIMUM_BITS,
     certificate_key_problem,
@@ -31,23 +53,13 @@ from connector_packager.signing.certificates import (
 )
 from connector_packager.signing.cms_block import (
     SignatureProblem,
-    load_signed_data,
     sign_content,
     signature_block,
+    signer_info,
     verify_signer_info,
-)
-from connector_packager.signing.jar_signature import (
-    ManifestSyntaxError,
-    is_signature_related,
-    signature_file,
-    signature_file_base,
-    signed_manifest,
 )
 from connector_packager.signing.signers import Signer
 from connector_packager.signing.timestamp import request_timestamp
-from connector_packager.taco import DEFAULT_TIMESTAMP, JAR_DIR, JAR_MANIFEST, entry_info
-
-CREATED_BY = f"connector-packager {__version__}"
 
 SIGN_WARNING = declare(
     "sign-warning", "signature", Severity.WARNING, "the signature `sign` writes is one Tableau loads everywhere",
@@ -58,11 +70,16 @@ SIGN_WARNING = declare(
 
 @dataclass
 class Signed:
-    """The signed archive's bytes and what the author should know about it."""
+    """The signed archive's entries, in the order they are zipped, and what the author should know about it."""
 
-    data: bytes
+    entries: list[JarEntry]
     signature_name: str
     warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def data(self) -> bytes:
+        """The signed archive zipped (each use zips it anew: write :attr:`entries` with ``write_taco`` instead)."""
+        return jar_bytes(self.entries)
 
 
 def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
@@ -86,78 +103,93 @@ def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
     return problems
 
 
-def _read_archive(data: bytes, source: str) -> ZipArchive:
-    archive = parse_archive(data, source)
-    signatures = [n for n in archive.names if is_signature_related(n) and n not in (JAR_DIR, JAR_MANIFEST)]
-    if signatures:
-        raise PackagerError(f"the archive is already signed ({', '.join(quoted(n) for n in signatures)})",
-                            hint="sign the unsigned .taco that `package` wrote")
-    return archive
-
-
-def _copy_info(old: ZipEntry) -> zipfile.ZipInfo:
-    """The entry's name, time and compression; POSIX permission bits are dropped, since no signature covers them
-    (jarsigner warns about them).
-
-    The name is written as the same bytes: the reader takes only ASCII names, or UTF-8 names with the UTF-8 flag,
-    and zipfile writes an ASCII name as ASCII and any other as UTF-8 with the flag. (It clears the flag on an ASCII
-    name, where it changes nothing: ASCII reads the same in every encoding.)"""
-    return entry_info(old.name, old.date_time, old.method)
+def read_entries(data: bytes, source: str) -> list[JarEntry]:
+    """The entries of the archive in ``data`` (named ``source`` in messages), read by the strict reader, each with
+    its name, bytes, time and compression."""
+    return [JarEntry(e.name, e.data, e.date_time, e.method) for e in parse_archive(data, source).entries]
 
 
 def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, check_certificate: bool = True,
              now: dt.datetime | None = None, source: str = "the archive") -> Signed:
-    """Sign the archive in ``data`` (named ``source`` in messages) as ``alias``; timestamped by ``tsa_url`` unless it
-    is None.
+    """Sign the archive in ``data`` (named ``source`` in messages) as :func:`sign_entries` does."""
+    when = now or dt.datetime.now(dt.timezone.utc)
+    if check_certificate:
+        _refuse_unusable(signer, when)
+    return sign_entries(read_entries(data, source), signer, alias, tsa_url, check_certificate=False, now=when)
 
-    Refuses a certificate Tableau would refuse (expired, or not for code signing) unless
-    ``check_certificate`` is False, which tests use to make such archives.
+
+def _refuse_unusable(signer: Signer, when: dt.datetime) -> None:
+    problems = certificate_problems(signer, when)
+    if problems:
+        raise PackagerError(f"will not sign: {problems[0]}; Tableau would refuse the connector",
+                            hint="sign with a valid code-signing certificate")
+
+
+def _check_unsigned(entries: list[JarEntry]) -> list[Finding]:
+    """Refuse what the strict reader refuses (so that ``verify`` reads what ``package`` signs) and an archive that is
+    signed already; warn about names that differ only in case."""
+    size = sum(len(e.data) for e in entries)
+    if len(entries) > MAX_ENTRIES or size > MAX_UNPACKED_BYTES:
+        raise ArchiveError(f"the archive would hold {len(entries)} entries of {size:,} bytes, more than the "
+                           f"{MAX_ENTRIES} entries or {MAX_UNPACKED_BYTES // 2**20} MB a .taco reader takes")
+    unsafe = [f"{quoted(e.name)} {problem}" for e in entries if (problem := name_problem(e.name))]
+    if unsafe:
+        raise ArchiveError("the archive has unsafe entry names: " + "; ".join(unsafe))
+    signatures = [e.name for e in entries if is_signature_related(e.name) and e.name not in (JAR_DIR, JAR_MANIFEST)]
+    if signatures:
+        raise PackagerError(f"the archive is already signed ({', '.join(quoted(n) for n in signatures)})",
+                            hint="sign the unsigned .taco that `package` wrote")
+    return case_warnings([e.name for e in entries])
+
+
+def sign_entries(entries: list[JarEntry], signer: Signer, alias: str, tsa_url: str | None, *,
+                 check_certificate: bool = True, now: dt.datetime | None = None) -> Signed:
+    """Sign an archive's ``entries`` (in archive order, ``META-INF/MANIFEST.MF`` among them or not) as ``alias``;
+    timestamped by ``tsa_url`` unless it is None. The result's entries are the archive to zip.
+
+    As jarsigner lays it out: ``META-INF/`` first when it was first, then the signed manifest, the .SF file and the
+    signature block (at the time of the manifest there was), then every other entry as it was. Refuses a
+    certificate Tableau would refuse (expired, or not for code signing) unless ``check_certificate`` is False,
+    which tests use to make such archives.
     """
     when = now or dt.datetime.now(dt.timezone.utc)
     if check_certificate:
-        problems = certificate_problems(signer, when)
-        if problems:
-            raise PackagerError(f"will not sign: {problems[0]}; Tableau would refuse the connector",
-                                hint="sign with a valid code-signing certificate")
-    archive = _read_archive(data, source)
-    infos, contents = archive.entries, archive.contents
+        _refuse_unusable(signer, when)
+    warnings = _check_unsigned(entries)
     base = signature_file_base(alias)
     if not base:
         raise PackagerError(f"--alias {alias!r} gives no usable signature file name")
-    entries = [(i.name, i.data) for i in infos if not i.is_dir and not is_signature_related(i.name)]
-    try:
-        manifest = signed_manifest(contents.get(JAR_MANIFEST) or main_section(CREATED_BY), entries)
-    except ManifestSyntaxError as exc:
-        raise PackagerError(f"the archive's {JAR_MANIFEST} cannot be read: {exc}") from None
+    old_manifest = next((e for e in entries if e.name == JAR_MANIFEST), None)
+    manifest = signed_manifest(_manifest_sections(old_manifest),
+                               [(e.name, e.data) for e in entries if not e.is_dir and not is_signature_related(e.name)])
     sf = signature_file(manifest, CREATED_BY)
     attributes, signature = sign_content(sf, signer, when)
+    info = signer_info(signer, attributes, signature)
     try:
-        unstamped = load_signed_data(signature_block(signer, attributes, signature, None), "the signature block")
-        verify_signer_info(unstamped["signer_infos"][0], sf, signer.chain[0], "data", when)
+        verify_signer_info(info, sf, signer.chain[0], "data", when)
     except SignatureProblem:
         raise PackagerError(f"the certificate {describe(signer.chain[0])} does not belong to the signing key",
                             hint="the certificate chain must start with the key's own certificate") from None
     token = request_timestamp(tsa_url, signature) if tsa_url else None
-    block = signature_block(signer, attributes, signature, token)
+    block = signature_block(signer, info, token)
 
-    warnings = list(archive.warnings)
     if token is None:
         warnings.append(warning(SIGN_WARNING, "the signature has no timestamp: Tableau will not load this connector"))
     if is_self_signed(signer.chain[0]):
         warnings.append(warning(SIGN_WARNING, f"the signer certificate {describe(signer.chain[0])} is self-signed: "
                                 "Tableau loads the connector only where that certificate is trusted"))
-    old_manifest = next((i for i in infos if i.name == JAR_MANIFEST), None)
-    signed_at = old_manifest.date_time if old_manifest else infos[0].date_time if infos else DEFAULT_TIMESTAMP
-    out = io.BytesIO()
-    dir_first = bool(infos) and infos[0].name == JAR_DIR
-    with zipfile.ZipFile(out, "w") as jar:
-        if dir_first:
-            jar.writestr(_copy_info(infos[0]), b"")
-        for name, content in ((JAR_MANIFEST, manifest), (f"META-INF/{base}.SF", sf),
-                              (f"META-INF/{base}.{signer.key_type}", block)):
-            jar.writestr(entry_info(name, signed_at), content, compresslevel=9)
-        for info in infos:
-            if info.name == JAR_MANIFEST or (info.name == JAR_DIR and dir_first):
-                continue
-            jar.writestr(_copy_info(info), info.data, compresslevel=9)
-    return Signed(out.getvalue(), base, warnings)
+    signed_at = old_manifest.date_time if old_manifest else entries[0].date_time if entries else DEFAULT_TIMESTAMP
+    dir_first = bool(entries) and entries[0].name == JAR_DIR
+    added = [JarEntry(JAR_MANIFEST, manifest.data, signed_at), JarEntry(f"META-INF/{base}.SF", sf, signed_at),
+             JarEntry(f"META-INF/{base}.{signer.key_type}", block, signed_at)]
+    rest = [e for e in entries[1 if dir_first else 0:] if e.name != JAR_MANIFEST]
+    return Signed([*entries[:1 if dir_first else 0], *added, *rest], base, warnings)
+
+
+def _manifest_sections(old: JarEntry | None) -> list[Section]:
+    """The sections of the manifest there was (the packager's own when there was none or it was empty), read
+    once."""
+    try:
+        return parse_sections(old.data if old is not None and old.data else main_section(CREATED_BY))
+    except ManifestSyntaxError as exc:
+        raise PackagerError(f"the archive's {JAR_MANIFEST} cannot be read: {exc}") from None

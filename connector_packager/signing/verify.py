@@ -14,6 +14,22 @@ from asn1crypto import cms, core
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from connector_packager.archive.jar_manifest import (
+    JAR_MANIFEST,
+    MAX_SIGNATURE_FILE_BYTES,
+    ManifestSyntaxError,
+    Section,
+    merged,
+    named_sections,
+    parse_sections,
+)
+from connector_packager.archive.signature_files import (
+    HASHLIB_NAMES,
+    b64digest,
+    is_signature_block,
+    is_signature_file,
+    is_signature_related,
+)
 from connector_packager.archive.zip_reader import ArchiveError, read_archive
 from connector_packager.catalogue import Severity, declare
 from connector_packager.findings import Finding, error, warning
@@ -27,21 +43,7 @@ from connector_packager.signing.cms_block import (
     signer_certificate,
     verify_signer_info,
 )
-from connector_packager.signing.jar_signature import (
-    HASHLIB_NAMES,
-    MAX_SIGNATURE_FILE_BYTES,
-    ManifestSyntaxError,
-    Section,
-    b64digest,
-    is_signature_block,
-    is_signature_file,
-    is_signature_related,
-    merged,
-    named_sections,
-    parse_sections,
-)
 from connector_packager.signing.timestamp import Timestamp, check_token
-from connector_packager.taco import JAR_MANIFEST
 
 SIGNATURE_REFUSED = declare(
     "signature-refused", "signature", Severity.ERROR, "the .taco's signature verifies as Java verifies it",

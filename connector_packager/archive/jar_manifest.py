@@ -1,90 +1,58 @@
-"""The signed-JAR format: entry digests in ``META-INF/MANIFEST.MF`` and the signature file ``META-INF/<NAME>.SF``.
+"""The JAR manifest (``META-INF/MANIFEST.MF``), read and written: sections of ``Name: value`` lines.
 
-Facts from the JAR File Specification ("Signed JAR File") and from what the
-JDK's ``jarsigner`` writes: a section's digest covers its exact bytes,
-including the empty line that ends it; the .SF file's main section carries the
-digest of the whole manifest and of its main section; each of its named
-sections carries the digest of the manifest section of the same name.
+What we write: lines end in CRLF and are at most 72 bytes; longer ones
+continue on lines that start with a single space; a section ends with an empty
+line. What we read, as ``java.util.jar.Manifest`` reads it: see
+:func:`parse_sections`. The .SF signature files use the same syntax.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from connector_packager.jar_manifest import section
+JAR_DIR = "META-INF/"
+JAR_MANIFEST = "META-INF/MANIFEST.MF"
 
-#: The digest names the JDK's providers know (upper case, as ``MessageDigest.getInstance`` matches them, aliases
-#: included) and the hashlib names they stand for. Java checks every digest it knows and allows, so each one here
-#: must match; MD2 is always disabled, and names with ``/`` cannot be header names.
-HASHLIB_NAMES = {"SHA-256": "sha256", "SHA256": "sha256", "SHA-384": "sha384", "SHA384": "sha384",
-                 "SHA-512": "sha512", "SHA512": "sha512", "SHA-224": "sha224", "SHA224": "sha224",
-                 "SHA3-224": "sha3_224", "SHA3-256": "sha3_256", "SHA3-384": "sha3_384", "SHA3-512": "sha3_512",
-                 "SHA-1": "sha1", "SHA1": "sha1", "SHA": "sha1", "MD5": "md5"}
-DIGEST = "SHA-256"
-#: The signature block extensions the JDK knows (``SignatureFileVerifier.isBlockOrSF``).
-BLOCK_SUFFIXES = (".RSA", ".EC", ".DSA")
+MAX_LINE_BYTES = 72
 #: The JDK's cap on the manifest, a .SF file and a signature block (``jdk.jar.maxSignatureFileSize``, default
 #: since JDK 17.0.8.1); larger ones make Java refuse the archive.
 MAX_SIGNATURE_FILE_BYTES = 16_000_000
 #: Java reads manifest lines into a 512-byte buffer, the line end included; a longer line is "line too long".
 MAX_LINE_WITH_END = 512
-_META = "META-INF/"
 #: Cap on the lines of a manifest or .SF file (Java has none; a .taco needs a few per file), counted before any
 #: line is looked at, so that the work per line stays bounded.
 MAX_LINES = 100_000
 #: A header line: its name, then ": ", then its value up to the line end.
 _HEADER = re.compile(rb"([A-Za-z0-9_-]{1,70}): ([^\r\n]*)(?:\r\n|\r|\n)?")
 _LINE_END_BYTES = b"\r\n"
-_SIG_EXTENSION = re.compile(r"[A-Z0-9]{1,3}")
 
 
-def b64digest(data: bytes, algorithm: str = DIGEST) -> str:
-    return base64.b64encode(hashlib.new(HASHLIB_NAMES[algorithm], data).digest()).decode("ascii")
+def fold(line: str) -> bytes:
+    """One header line, folded to 72-byte lines (never splitting a UTF-8 character), CRLF-terminated."""
+    data = line.encode("utf-8")
+    out = []
+    limit = MAX_LINE_BYTES
+    while len(data) > limit:
+        cut = limit
+        while cut > 0 and (data[cut] & 0xC0) == 0x80:  # do not split inside a character
+            cut -= 1
+        out.append(data[:cut] + b"\r\n")
+        data = b" " + data[cut:]
+        limit = MAX_LINE_BYTES
+    out.append(data + b"\r\n")
+    return b"".join(out)
 
 
-def signature_file_base(alias: str) -> str:
-    """jarsigner's default signature file name: the alias's first 8 characters, upper case, others as ``_``."""
-    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in alias[:8].upper())
+def section(headers: Iterable[tuple[str, str]]) -> bytes:
+    """A manifest section: the folded header lines and the empty line that ends it."""
+    return b"".join(fold(f"{name}: {value}") for name, value in headers) + b"\r\n"
 
 
-def _meta_base(name: str) -> str | None:
-    """The part after ``META-INF/``, upper case, for a file directly in ``META-INF/`` (else None)."""
-    upper = name.upper()
-    if not upper.startswith(_META) or "/" in upper[len(_META):]:
-        return None
-    return upper[len(_META):]
-
-
-def is_signature_related(name: str) -> bool:
-    """Entries no signature covers, as the JDK decides (``SignatureFileVerifier.isSigningRelated``): ``META-INF/``
-    itself, the manifest, .SF files, signature blocks (.RSA, .EC, .DSA), and ``SIG-*`` files whose extension, if
-    any, is 1 to 3 letters or digits. Every other file, in ``META-INF/`` or not, must be signed."""
-    if name.upper() == _META:
-        return True
-    base = _meta_base(name)
-    if base is None:
-        return False
-    if base == "MANIFEST.MF" or base.endswith((".SF", *BLOCK_SUFFIXES)):
-        return True
-    if not base.startswith("SIG-"):
-        return False
-    _, dot, extension = base.rpartition(".")
-    return not dot or _SIG_EXTENSION.fullmatch(extension) is not None
-
-
-def is_signature_block(name: str) -> bool:
-    """``META-INF/<NAME>.RSA`` (or .EC, .DSA): a signature block."""
-    base = _meta_base(name)
-    return base is not None and base.endswith(BLOCK_SUFFIXES)
-
-
-def is_signature_file(name: str) -> bool:
-    """``META-INF/<NAME>.SF``: a signature file."""
-    base = _meta_base(name)
-    return base is not None and base.endswith(".SF")
+def main_section(created_by: str) -> bytes:
+    """The main section the packager writes: manifest version and the tool that made the archive."""
+    return section([("Manifest-Version", "1.0"), ("Created-By", created_by)])
 
 
 class ManifestSyntaxError(ValueError):
@@ -202,29 +170,3 @@ def merged(sections: list[Section]) -> Section:
     if len(sections) == 1:
         return sections[0]
     return Section(b"".join(s.raw for s in sections), tuple(h for s in sections for h in s.headers))
-
-
-def signed_manifest(existing: bytes, entries: list[tuple[str, bytes]]) -> bytes:
-    """The manifest with a ``SHA-256-Digest`` section per entry, its main section kept byte for byte.
-
-    Other attributes the existing manifest gives an entry are kept; older digests are replaced.
-    """
-    sections = parse_sections(existing)
-    extra = {s.name: [(k, v) for k, v in s.headers if k.lower() != "name" and not k.upper().endswith("-DIGEST")]
-             for s in sections[1:] if s.name is not None}
-    out = [sections[0].raw if sections[0].raw.endswith((b"\r\n\r\n", b"\n\n")) else sections[0].raw + b"\r\n"]
-    for name, data in entries:
-        out.append(section([("Name", name), *extra.get(name, []), (f"{DIGEST}-Digest", b64digest(data))]))
-    return b"".join(out)
-
-
-def signature_file(manifest: bytes, created_by: str) -> bytes:
-    """The .SF file for ``manifest``, as jarsigner writes it."""
-    sections = parse_sections(manifest)
-    out = [section([("Signature-Version", "1.0"), ("Created-By", created_by),
-                    (f"{DIGEST}-Digest-Manifest", b64digest(manifest)),
-                    (f"{DIGEST}-Digest-Manifest-Main-Attributes", b64digest(sections[0].raw))])]
-    for entry in sections[1:]:
-        if entry.name is not None:
-            out.append(section([("Name", entry.name), (f"{DIGEST}-Digest", b64digest(entry.raw))]))
-    return b"".join(out)
