@@ -73,10 +73,11 @@ def key_source(pki: Pki, tsa: LoopbackTsa, monkeypatch: pytest.MonkeyPatch) -> K
 
 
 def signed_and_trusted(pki: Pki, taco: Path) -> None:
-    verdict = api.verify(taco, truststore=pki.root_pem)
-    assert verdict.ok, verdict.problems
-    assert [signer.name for signer in verdict.signers] == ["AUTHOR"]
-    assert all(signer.timestamp is not None for signer in verdict.signers)  # the one block carries the token
+    result = api.verify(taco, truststore=pki.root_pem)
+    assert result.ok and result.verification is not None, result.findings
+    signers = result.verification.signers
+    assert [signer.name for signer in signers] == ["AUTHOR"]
+    assert all(signer.timestamp is not None for signer in signers)  # the one block carries the token
 
 
 @pytest.mark.parametrize("connector", CONNECTORS)
@@ -85,10 +86,11 @@ def test_signed_package_reads_the_connector_manifest_once_and_signs_before_zippi
         monkeypatch: pytest.MonkeyPatch) -> None:
     source = (SAMPLES / connector / "manifest.xml").read_bytes()
     built = api.build_package(SAMPLES / connector, tmp_path / "out", signing=key_source(pki, tsa, monkeypatch))
-    assert built.taco is not None and built.signed is not None
+    assert built.packaged is not None and built.packaged.taco is not None and built.signed is not None
+    taco = Path(built.packaged.taco)
     counts = calls.counts
     assert counts[f"xml:{source!r}"] == 1 and counts[f"expat:xml:{source!r}"] == 1
-    with zipfile.ZipFile(built.taco) as jar:
+    with zipfile.ZipFile(taco) as jar:
         stamped = jar.read("manifest.xml")
     # A stamped copy that differs is parsed once, to prove that the stamp changed nothing else.
     assert counts[f"xml:{stamped!r}"] == 1 if stamped != source else stamped.count(b"min-version-tableau") == 1
@@ -96,18 +98,21 @@ def test_signed_package_reads_the_connector_manifest_once_and_signs_before_zippi
     assert counts["parse_sections"] == 1  # the packager's own MANIFEST.MF main section, once
     assert counts["sign_content"] == 1 and counts["signature_block"] == 1
     assert counts["write_jar"] == 1
-    signed_and_trusted(pki, built.taco)
+    signed_and_trusted(pki, taco)
 
 
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_sign_reads_the_archive_once_and_builds_one_block(connector: str, pki: Pki, tsa: LoopbackTsa,
                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                           request: pytest.FixtureRequest) -> None:
-    unsigned = api.build_package(SAMPLES / connector, tmp_path / "out").taco
-    assert unsigned is not None
+    packaged = api.build_package(SAMPLES / connector, tmp_path / "out").packaged
+    assert packaged is not None and packaged.taco is not None
+    unsigned = Path(packaged.taco)
     before = unsigned.read_bytes()
     calls = request.getfixturevalue("calls")  # counted from here on
-    signed = api.sign(unsigned, key_source(pki, tsa, monkeypatch), tmp_path / "signed.taco")
+    result = api.sign(unsigned, key_source(pki, tsa, monkeypatch), tmp_path / "signed.taco")
+    assert result.signed is not None
+    signed = result.signed
     counts = calls.counts
     assert counts["parse_archive"] == 1 and counts["parse_sections"] == 1
     assert counts["sign_content"] == 1 and counts["signature_block"] == 1
@@ -149,5 +154,6 @@ def test_signing_entries_warns_about_names_that_differ_only_in_case(pki: Pki) ->
     entries = entries_of(("manifest.xml", b"<connector-plugin/>"), ("a.xml", b"<a/>"), ("A.xml", b"<b/>"))
     signed = sign_entries(entries, SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign)),  # type: ignore[arg-type]
                           "author", None)
-    assert any("differ only in case" in w and "'a.xml'" in w and "'A.xml'" in w for w in signed.warnings)
-    assert list(parse_archive(signed.data, "signed").warnings) == [w for w in signed.warnings if "case" in w]
+    case = [w for w in signed.warnings if w.rule == "zip-names-differ-in-case"]
+    assert len(case) == 1 and "'a.xml'" in case[0].message and "'A.xml'" in case[0].message
+    assert list(parse_archive(signed.data, "signed").warnings) == case
