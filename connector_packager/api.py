@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cryptography import x509
 
     from connector_packager.connector import Report
+    from connector_packager.findings import Finding
     from connector_packager.signing.keysource import KeySource
     from connector_packager.signing.verify import Verification
     from connector_packager.taco_info import TacoInfo
@@ -80,7 +81,7 @@ class SignedTaco:
     taco: Path
     signature_name: str
     tsa: str | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -189,17 +190,20 @@ def sign(taco: Path, signing: KeySource, output: Path | None = None) -> SignedTa
     return SignedTaco(target, signed.signature_name, signing.tsa, [*signed.warnings, *_chain_warnings(signer.chain)])
 
 
-def _chain_warnings(chain: list[x509.Certificate]) -> list[str]:
+def _chain_warnings(chain: list[x509.Certificate]) -> list[Finding]:
     """A warning when the signer's chain stops at a certificate that neither it nor the default trust store
     completes (an intermediate left out of --cert-chain, say)."""
+    from connector_packager.findings import warning
+    from connector_packager.signing.sign import SIGN_WARNING
     from connector_packager.signing.truststore import chain_gap, default_truststore
 
     try:
         trust = default_truststore()
     except PackagerError as exc:  # the signature is written by now; an unreadable trust store only loses the check
-        return [f"the certificate chain was not checked for a missing intermediate: {exc.message}"]
+        return [warning(SIGN_WARNING, f"the certificate chain was not checked for a missing intermediate: "
+                                      f"{exc.message}")]
     gap = chain_gap(chain, trust)
-    return [gap] if gap else []
+    return [warning(SIGN_WARNING, gap)] if gap else []
 
 
 def verify(taco: Path, *, truststore: Path | None = None, truststore_pass: str | None = None,

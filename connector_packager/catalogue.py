@@ -54,6 +54,10 @@ DECLARING_MODULES = (
     "connector_packager.rules",
     "connector_packager.trex.icon",
     "connector_packager.trex.validator",
+    "connector_packager.archive.zip_reader",
+    "connector_packager.taco_info",
+    "connector_packager.signing.verify",
+    "connector_packager.signing.sign",
 )
 
 

@@ -256,7 +256,7 @@ class _PackageRun:
         taco = api.write_package(built, dest, signing=signing)
         if built.signed is not None:
             for warning in built.signed.warnings:
-                logger.warning("Warning: %s", warning)
+                logger.warning("Warning: %s", warning.message)
             logger.info("Signed as %s%s", built.signed.signature_name,
                         f", timestamped by {built.signed.tsa}" if built.signed.tsa else " (no timestamp)")
         if not report.ok:
@@ -312,7 +312,7 @@ def sign_command(taco: Path, output: Path | None, **signing: Any) -> NoReturn:
 
     signed = api.sign(taco, _key_source(**signing), output)
     for warning in signed.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"Warning: {warning.message}", err=True)
     stamp = f", timestamped by {signed.tsa}" if signed.tsa else " without a timestamp"
     click.echo(f"Signed {signed.taco} as {signed.signature_name}{stamp}.")
     next_step(f"check it as Tableau will: connector-packager verify {signed.taco}")

@@ -87,7 +87,7 @@ def install_taco(taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned:
     target = folder / taco.name
     result = Installed(target, class_name, version, verification, created_folder=not folder.exists())
     if not verification.ok:
-        result.warnings.append(f"Tableau will refuse it ({verification.problems[0]}) unless started with "
+        result.warnings.append(f"Tableau will refuse it ({verification.problems[0].message}) unless started with "
                                f"{UNSIGNED_OPTION}")
     if target.exists() and target.resolve() == taco.resolve():
         result.unchanged = True

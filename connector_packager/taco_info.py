@@ -8,11 +8,42 @@ from pathlib import Path, PurePosixPath
 
 from connector_packager.archive.entry_names import quoted, shown
 from connector_packager.archive.zip_reader import parse_archive, read_archive
+from connector_packager.catalogue import Severity, declare
 from connector_packager.connector import MANIFEST
 from connector_packager.errors import InputOutputProblem, PackagerError
-from connector_packager.findings import Finding
+from connector_packager.findings import Finding, error
 from connector_packager.signing.jar_signature import is_signature_block
 from connector_packager.taco import JAR_DIR, JAR_MANIFEST
+
+TACO_MANIFEST_NOT_FIRST = declare(
+    "taco-manifest-not-first", "archive", Severity.ERROR, "the .taco starts with META-INF/MANIFEST.MF, as a JAR must",
+    doc="Java's JarInputStream finds the manifest only as the first entry (after META-INF/); `package` and `jar` "
+        "write it there.",
+    passes="META-INF/, META-INF/MANIFEST.MF, manifest.xml, ...", fails="manifest.xml, META-INF/MANIFEST.MF, ...")
+TACO_ENTRY_NOT_UNPACKABLE = declare(
+    "taco-entry-not-unpackable", "archive", Severity.ERROR, "every entry can be unpacked into a folder",
+    doc="inspect unpacks the connector into a temporary folder to validate it, as Tableau unpacks it: an entry that "
+        "cannot be written there (a file where another entry needs a folder) cannot be loaded either.",
+    passes="a.js, b/c.js", fails="a.js, a.js/c.js")
+TACO_NO_CONNECTOR_MANIFEST = declare(
+    "taco-no-connector-manifest", "archive", Severity.ERROR, "the .taco holds a manifest.xml at its top",
+    doc="A connector is found from its manifest.xml; without one the archive holds no connector.",
+    passes="META-INF/MANIFEST.MF, manifest.xml, ...", fails="META-INF/MANIFEST.MF, acme/manifest.xml")
+TACO_ENTRY_UNREFERENCED = declare(
+    "taco-entry-unreferenced", "archive", Severity.ERROR, "every entry is a file the connector references",
+    doc="`package` writes only the files the connector references (from manifest.xml on); anything else was added "
+        "by hand and is shipped to every user unchecked.",
+    passes="the files `package` wrote", fails="an extra notes.txt")
+TACO_CONNECTOR_INVALID = declare(
+    "taco-connector-invalid", "archive", Severity.ERROR, "the connector inside passes validation",
+    doc="The connector inside is validated as `package` validates a folder; its own findings are listed with their "
+        "own rule ids, and this one says that the archive fails because of them.",
+    passes="a .taco written by `package`", fails="a .taco whose connectionFields.xml was edited to break its schema")
+TACO_NOT_STAMPED = declare(
+    "taco-not-stamped", "archive", Severity.ERROR, "manifest.xml carries min-version-tableau",
+    doc="`package` stamps the minimum Tableau version the connector needs into the packaged manifest.xml; without "
+        "it the archive was not made by a packager and Tableau cannot tell which versions may load it.",
+    passes='<connector-plugin ... min-version-tableau="2020.3">', fails="<connector-plugin ...> (no stamp)")
 
 
 @dataclass
@@ -33,8 +64,8 @@ class TacoInfo:
     signers: list[str] = field(default_factory=list)
     unreferenced: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -69,7 +100,8 @@ def _check_layout(info: TacoInfo, names: list[str]) -> None:
     if head[:1] == [JAR_DIR]:
         head = head[1:]
     if head[:1] != [JAR_MANIFEST]:
-        info.problems.append(f"the archive does not start with {JAR_MANIFEST}, as a JAR must")
+        info.problems.append(error(TACO_MANIFEST_NOT_FIRST, f"the archive does not start with {JAR_MANIFEST}, as a "
+                                   "JAR must", JAR_MANIFEST, hint="package the connector again with `package`"))
     info.signers = sorted(PurePosixPath(n).stem for n in names if is_signature_block(n))
 
 
@@ -84,14 +116,16 @@ def _unpack(contents: dict[str, bytes], folder: Path, info: TacoInfo) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         except OSError as exc:
-            info.problems.append(f"entry {quoted(name)} cannot be unpacked for checking: {exc.strerror or exc}")
+            info.problems.append(error(TACO_ENTRY_NOT_UNPACKABLE, f"entry {quoted(name)} cannot be unpacked for "
+                                       f"checking: {exc.strerror or exc}", name))
 
 
 def _check_connector(folder: Path, info: TacoInfo) -> None:
     from connector_packager.validation import check_connector
 
     if not (folder / MANIFEST).is_file():
-        info.problems.append(f"the archive has no {MANIFEST}")
+        info.problems.append(error(TACO_NO_CONNECTOR_MANIFEST, f"the archive has no {MANIFEST}",
+                                   hint="package the connector folder that holds manifest.xml"))
         return
     report = check_connector(folder)
     info.findings = report.findings
@@ -103,12 +137,15 @@ def _check_connector(folder: Path, info: TacoInfo) -> None:
     listed = {f.name for f in report.files}
     info.unreferenced = [e.name for e in info.entries
                          if not _is_meta(e.name) and not e.name.endswith("/") and e.name not in listed]
-    if info.unreferenced:
-        info.problems.append("entries that no connector file references: " + ", ".join(info.unreferenced))
+    info.problems += [error(TACO_ENTRY_UNREFERENCED, f"an entry that no connector file references: {name}", name,
+                            hint="package the connector folder again: `package` writes only the files it references")
+                      for name in info.unreferenced]
     if not report.ok:
-        info.problems.append(f"the connector inside fails validation ({len(report.errors)} error(s))")
+        info.problems.append(error(TACO_CONNECTOR_INVALID, f"the connector inside fails validation "
+                                   f"({len(report.errors)} error(s))"))
     elif info.min_version is None:
-        info.problems.append("manifest.xml carries no min-version-tableau (not stamped by a packager)")
+        info.problems.append(error(TACO_NOT_STAMPED, "manifest.xml carries no min-version-tableau (not stamped by a "
+                                   "packager)", MANIFEST, hint="package the connector folder with `package`"))
 
 
 def describe_taco(info: TacoInfo) -> str:
@@ -130,8 +167,10 @@ def describe_taco(info: TacoInfo) -> str:
         lines.append(f"    {shown(entry.name):<{width}}  {entry.size:>9,} bytes  ({entry.compressed:,} compressed)")
     for finding in info.findings:  # a finding's hint is a line of its own
         lines += ["  " + part for part in finding_line(finding, "").split("\n")]
-    lines += [f"  warning: {warning}" for warning in info.warnings]
-    lines += [f"  problem: {problem}" for problem in info.problems]
+    for label, listed in (("warning", info.warnings), ("problem", info.problems)):
+        for finding in listed:
+            lines.append(f"  {label}: {finding.message} [{finding.rule}]")
+            lines += [f"    hint: {finding.hint}"] if finding.hint else []
     if not info.problems:
         lines.append("  OK: a well-formed connector archive")
     return "\n".join(shown(line) for line in lines)

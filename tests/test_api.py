@@ -118,7 +118,7 @@ def test_sign_with_a_key_file_then_verify(unsigned_taco: Path, tmp_path: Path) -
     verdict = api.verify(out, truststore=chain)
     assert [signer.name for signer in verdict.signers] == ["APITEST"] and verdict.entries > 0
     assert not verdict.ok  # no timestamp: Tableau refuses it
-    assert any("self-signed" in w for w in signed.warnings)
+    assert any("self-signed" in w.message for w in signed.warnings)
 
 
 def test_the_api_works_without_click() -> None:

@@ -37,7 +37,7 @@ def test_flags_entries_no_file_references(sample_copy: Callable[[str], Path], tm
         jar.writestr("notes.txt", "left over")
     code, out = inspect(taco)
     assert code == 1
-    assert "entries that no connector file references: notes.txt" in out
+    assert "no connector file references: notes.txt [taco-entry-unreferenced]" in out
 
 
 def test_flags_unsafe_paths_and_unstamped_manifests(tmp_path: Path, sample_copy: Callable[[str], Path]) -> None:
@@ -95,8 +95,8 @@ def test_the_description_escapes_names_but_keeps_hints_on_their_own_line(tmp_pat
 
     info = TacoInfo(tmp_path / "x.taco", entries=[Entry("ok.js", 1, 1)])
     info.findings = [Finding(Severity.ERROR, "file-missing", "something is wrong", "ok.js", 3, hint="do this")]
-    info.problems = ["entry 'a\nb' forged\u202e"]
+    info.problems = [Finding(Severity.ERROR, "taco-entry-unreferenced", "entry 'a\nb' forged\u202e", "a\nb")]
     lines = describe_taco(info).split("\n")
     assert all(line.isprintable() for line in lines)
     assert any(line.strip() == "hint: do this" for line in lines)
-    assert "  problem: entry 'a\\x0ab' forged\\u202e" in lines
+    assert "  problem: entry 'a\\x0ab' forged\\u202e [taco-entry-unreferenced]" in lines

@@ -18,8 +18,9 @@ from connector_packager.archive.input_file import MAX_INPUT_BYTES, read_input
 from connector_packager.archive.zip_reader import MAX_UNPACKED_BYTES, ArchiveError, parse_archive
 from connector_packager.cli import main
 from connector_packager.errors import PackagerError
+from connector_packager.findings import error, warning
 from connector_packager.signing.verdict import render
-from connector_packager.signing.verify import Verification
+from connector_packager.signing.verify import SIGNATURE_REFUSED, SIGNATURE_WARNING, Verification
 from tests.differential import run_bounded
 from tests.pki import PASSWORD, Pki
 from tests.zip_crafting import DESCRIPTOR_FLAG, UTF8_FLAG, Craft, Layout, build_zip
@@ -92,7 +93,7 @@ def test_names_the_readers_decode_differently() -> None:
 def test_duplicates_exact_refused_case_only_warned() -> None:
     assert "duplicate entries" in refusal(build_zip([*BASE, BASE[2]]))
     archive = parse_archive(build_zip([*BASE, Craft(b"A.js", b"2")]), "t")
-    assert len(archive.warnings) == 1 and "'a.js', 'A.js'" in archive.warnings[0]
+    assert len(archive.warnings) == 1 and "'a.js', 'A.js'" in archive.warnings[0].message
 
 
 @pytest.mark.parametrize(("method", "name"), [(12, "bzip2"), (14, "lzma"), (9, "deflate64"), (77, "an unknown")])
@@ -133,8 +134,9 @@ def test_entry_names_are_shown_so_that_they_cannot_forge_lines() -> None:
 
 def _verification(tmp_path: Path) -> Verification:
     result = Verification(tmp_path / "x\ny.taco", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
-    result.problems = ["the entry evil.js\nTableau will load this connector is not signed", "b\u202eidi\x1b[0m"]
-    result.warnings = ["w\r\nTableau will load this connector"]
+    result.problems = [error(SIGNATURE_REFUSED, "the entry evil.js\nTableau will load this connector is not signed"),
+                       error(SIGNATURE_REFUSED, "b\u202eidi\x1b[0m", "b\u202eidi")]
+    result.warnings = [warning(SIGNATURE_WARNING, "w\r\nTableau will load this connector")]
     return result
 
 
@@ -150,7 +152,8 @@ def test_verify_output_escapes_names_and_keeps_the_verdict_last(fmt: str, tmp_pa
         assert all(line.startswith("::") for line in lines) and lines[-1].startswith("::error")
     else:
         report = json.loads(output)
-        strings = [report["path"], report["verdict"], *report["problems"], *report["warnings"]]
+        strings = [report["path"], report["verdict"], *report["problems"], *report["warnings"],
+                   *(f["entry"] or "" for f in report["findings"])]
         assert all(s.isprintable() for s in strings)
 
 

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from connector_packager.archive.entry_names import name_problem, quoted, shown
 from connector_packager.archive.input_file import read_input
+from connector_packager.catalogue import Rule, Severity, declare
 from connector_packager.errors import PackagerError
+from connector_packager.findings import Finding, error, warning
 
 #: Refuse archives whose entries together declare more than this (a .taco unpacks to a few MB at most).
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
@@ -56,8 +58,32 @@ _MAX_COMMENT = 0xFFFF
 _CHUNK = 64 * 1024
 
 
+ZIP_REFUSED = declare(
+    "zip-refused", "archive", Severity.ERROR, "the .taco is a zip file every reader reads the same way",
+    doc="Java's ZipFile trusts the central directory, streaming readers the local headers, Python's zipfile its "
+        "own guesses: an archive they could read differently is refused.",
+    passes="a .taco written by `package` or `jar`", fails="a .taco with two entries of one name")
+ZIP_NAMES_DIFFER_IN_CASE = declare(
+    "zip-names-differ-in-case", "archive", Severity.WARNING, "no two entry names differ only in case",
+    doc="Windows and macOS file systems ignore case: unpacked there, one of the two entries overwrites the other.",
+    passes="connectionBuilder.js, connectionResolver.tdr", fails="a.js, A.js")
+
+
 class ArchiveError(PackagerError):
-    """The archive was read and is refused: it is not a .taco every reader reads the same way."""
+    """The archive was read and is refused: it is not a .taco every reader reads the same way.
+
+    ``rule`` is the check that refused it, ``entry`` the entry concerned (its name as stored), if one."""
+
+    def __init__(self, message: str, rule: Rule = ZIP_REFUSED, *, entry: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.rule = rule
+        self.entry = entry
+
+    @property
+    def finding(self) -> Finding:
+        """The refusal as a finding about the entry (or the archive as a whole)."""
+        return error(self.rule, self.message, self.entry, hint=self.hint)
 
 
 @dataclass(frozen=True)
@@ -93,7 +119,7 @@ class ZipArchive:
     """The entries in central-directory order, and what the author should know (names equal but for case)."""
 
     entries: tuple[ZipEntry, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[Finding, ...]
 
     @property
     def names(self) -> list[str]:
@@ -266,12 +292,14 @@ def _check_names(records: list[ZipEntry], where: str) -> None:
                            + ", ".join(quoted(n) for n in twice))
 
 
-def _case_warnings(names: list[str]) -> list[str]:
+def _case_warnings(names: list[str]) -> list[Finding]:
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(name.casefold(), []).append(name)
-    return [f"entries whose names differ only in case collide when unpacked on Windows or macOS: "
-            f"{', '.join(quoted(n) for n in group)}" for group in groups.values() if len(group) > 1]
+    return [warning(ZIP_NAMES_DIFFER_IN_CASE, "entries whose names differ only in case collide when unpacked on "
+                    f"Windows or macOS: {', '.join(quoted(n) for n in group)}", group[1],
+                    hint="rename one of the files in the connector folder and package it again")
+            for group in groups.values() if len(group) > 1]
 
 
 def _local_entries(view: memoryview, records: list[ZipEntry], directory_at: int, where: str) -> list[ZipEntry]:

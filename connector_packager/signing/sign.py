@@ -12,7 +12,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from connector_packager import __version__
 from connector_packager.archive.entry_names import quoted
 from connector_packager.archive.zip_reader import ZipArchive, ZipEntry, parse_archive
+from connector_packager.catalogue import Severity, declare
 from connector_packager.errors import PackagerError
+from connector_packager.findings import Finding, warning
 from connector_packager.jar_manifest import main_section
 from connector_packager.signing.algorithm_policy import (
     JAR_MINIMUM_BITS,
@@ -47,6 +49,12 @@ from connector_packager.taco import DEFAULT_TIMESTAMP, JAR_DIR, JAR_MANIFEST, en
 
 CREATED_BY = f"connector-packager {__version__}"
 
+SIGN_WARNING = declare(
+    "sign-warning", "signature", Severity.WARNING, "the signature `sign` writes is one Tableau loads everywhere",
+    doc="Signing goes ahead, but the author should know what keeps Tableau from loading the connector.",
+    passes="signing with a CA-issued code-signing certificate and a timestamp authority",
+    fails="signing with a self-signed certificate")
+
 
 @dataclass
 class Signed:
@@ -54,7 +62,7 @@ class Signed:
 
     data: bytes
     signature_name: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
 
 def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
@@ -134,10 +142,10 @@ def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, ch
 
     warnings = list(archive.warnings)
     if token is None:
-        warnings.append("the signature has no timestamp: Tableau will not load this connector")
+        warnings.append(warning(SIGN_WARNING, "the signature has no timestamp: Tableau will not load this connector"))
     if is_self_signed(signer.chain[0]):
-        warnings.append(f"the signer certificate {describe(signer.chain[0])} is self-signed: Tableau loads the "
-                        "connector only where that certificate is trusted")
+        warnings.append(warning(SIGN_WARNING, f"the signer certificate {describe(signer.chain[0])} is self-signed: "
+                                "Tableau loads the connector only where that certificate is trusted"))
     old_manifest = next((i for i in infos if i.name == JAR_MANIFEST), None)
     signed_at = old_manifest.date_time if old_manifest else infos[0].date_time if infos else DEFAULT_TIMESTAMP
     out = io.BytesIO()

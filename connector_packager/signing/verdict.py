@@ -7,6 +7,7 @@ import json
 
 from connector_packager import __version__
 from connector_packager.archive.entry_names import shown
+from connector_packager.findings import Finding
 from connector_packager.formats import escape_data, escape_property
 from connector_packager.signing.certificates import describe
 from connector_packager.signing.chain import Chain
@@ -54,8 +55,8 @@ def render_text(result: Verification) -> str:
         lines.append(f"  truststore:  {result.truststore}")
     for signer in result.signers:
         lines += _signer_lines(signer)
-    lines += [f"  problem:     {p}" for p in result.problems]
-    lines += [f"  warning:     {w}" for w in result.warnings]
+    lines += [f"  problem:     {p.message} [{p.rule}]" for p in result.problems]
+    lines += [f"  warning:     {w.message} [{w.rule}]" for w in result.warnings]
     lines.append(result.verdict)
     return "\n".join(shown(line) for line in lines)
 
@@ -87,10 +88,16 @@ def render_json(result: Verification) -> str:
                 "policy": s.timestamp.policy, "chain": _chain_json(s.timestamp_chain)},
             "valid_until": _when(s.valid_until),
         } for s in result.signers],
-        "problems": result.problems,
-        "warnings": result.warnings,
+        "problems": [p.message for p in result.problems],
+        "warnings": [w.message for w in result.warnings],
+        "findings": [_finding_json(f) for f in [*result.problems, *result.warnings]],
     }
     return json.dumps(_shown_strings(report), indent=2)
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    return {"rule": finding.rule, "severity": finding.severity.value, "message": finding.message,
+            "entry": finding.file, "hint": finding.hint}
 
 
 def _shown_strings(value: object) -> object:
@@ -107,8 +114,8 @@ def _shown_strings(value: object) -> object:
 
 def render_github(result: Verification) -> str:
     where = f"file={escape_property(shown(str(result.path)))}"
-    lines = [f"::error {where},title=signature::{escape_data(shown(p))}" for p in result.problems]
-    lines += [f"::warning {where},title=signature::{escape_data(shown(w))}" for w in result.warnings]
+    lines = [f"::error {where},title=signature::{escape_data(shown(p.message))}" for p in result.problems]
+    lines += [f"::warning {where},title=signature::{escape_data(shown(w.message))}" for w in result.warnings]
     lines.append(f"::{'notice' if result.ok else 'error'} {where},title=verdict::"
                  f"{escape_data(shown(result.verdict))}")
     return "\n".join(lines)

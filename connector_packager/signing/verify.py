@@ -15,6 +15,8 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from connector_packager.archive.zip_reader import ArchiveError, read_archive
+from connector_packager.catalogue import Severity, declare
+from connector_packager.findings import Finding, error, warning
 from connector_packager.signing.algorithm_policy import digest_problem, legacy_warning
 from connector_packager.signing.certificates import describe, earliest_expiry, netscape_type_problem, usage_problem
 from connector_packager.signing.chain import Chain, validate_chain
@@ -41,6 +43,26 @@ from connector_packager.signing.jar_signature import (
 from connector_packager.signing.timestamp import Timestamp, check_token
 from connector_packager.taco import JAR_MANIFEST
 
+SIGNATURE_REFUSED = declare(
+    "signature-refused", "signature", Severity.ERROR, "the .taco's signature verifies as Java verifies it",
+    doc="Tableau loads a .taco only when jarsigner -verify -strict would accept it.",
+    passes="a .taco signed by `sign` with a trusted code-signing certificate and a timestamp",
+    fails="a .taco whose entry was edited after signing")
+SIGNATURE_WARNING = declare(
+    "signature-warning", "signature", Severity.WARNING, "the signature stays valid and uses current algorithms",
+    doc="Things the author should act on before they make Tableau refuse the connector.",
+    passes="a .taco signed by `sign` with a trusted code-signing certificate and a timestamp",
+    fails="a .taco whose timestamp authority certificate expires within five years")
+
+
+def _refused(message: str, entry: str | None = None) -> Finding:
+    return error(SIGNATURE_REFUSED, message, entry)
+
+
+def _warned(message: str, entry: str | None = None) -> Finding:
+    return warning(SIGNATURE_WARNING, message, entry)
+
+
 #: Tableau asks partners for signatures that stay valid at least this long.
 EXPIRY_WARNING = dt.timedelta(days=5 * 365)
 
@@ -64,8 +86,8 @@ class Verification:
     at: dt.datetime
     entries: int = 0
     signers: list[SignerReport] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
     truststore: str | None = None  #: where the trusted roots came from, as people read it
 
     @property
@@ -76,7 +98,7 @@ class Verification:
     def verdict(self) -> str:
         if self.ok:
             return "Tableau will load this connector"
-        return f"Tableau will refuse this connector: {self.problems[0]}"
+        return f"Tableau will refuse this connector: {self.problems[0].message}"
 
 
 def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | None = None) -> Verification:
@@ -85,7 +107,7 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
     try:
         archive = read_archive(path)
     except ArchiveError as exc:
-        result.problems.append(exc.message)
+        result.problems.append(exc.finding)
         return result
     names, contents = archive.names, archive.contents
     result.warnings += archive.warnings
@@ -93,21 +115,21 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
     blocks = _by_signature_name([n for n in names if is_signature_block(n)], "block", result)
     sf_files = _by_signature_name([n for n in names if is_signature_file(n)], ".SF file", result)
     if JAR_MANIFEST not in contents or not blocks:
-        result.problems.append("the .taco is not signed")
+        result.problems.append(_refused("the .taco is not signed"))
         return result
     result.entries = len(signed_names)
     for name in names:
         if is_signature_related(name) and _meta_name(name).startswith("SIG-"):
-            result.warnings.append(f"{name} is not checked: Java treats META-INF/SIG-* files as signature files "
-                                   "and ignores those it does not know")
+            result.warnings.append(_warned(f"{name} is not checked: Java treats META-INF/SIG-* files as signature "
+                                           "files and ignores those it does not know", name))
     try:
         manifest_bytes = contents[JAR_MANIFEST]
         manifest = named_sections_of(parse_sections(manifest_bytes))
     except ManifestSyntaxError as exc:
-        result.problems.append(f"{JAR_MANIFEST} cannot be read: {exc}")
+        result.problems.append(_refused(f"{JAR_MANIFEST} cannot be read: {exc}"))
         return result
     for name in sorted(set(sf_files) ^ set(blocks)):
-        result.problems.append(f"the signature {name} lacks its {'.SF file' if name in blocks else 'block'}")
+        result.problems.append(_refused(f"the signature {name} lacks its {'.SF file' if name in blocks else 'block'}"))
     covered: set[str] = set()
     dates: list[dt.datetime] = []
     for name in sorted(set(sf_files) & set(blocks)):
@@ -118,12 +140,12 @@ def verify_taco(path: Path, anchors: list[x509.Certificate], at: dt.datetime | N
                                      manifest, anchors, result)
         except (ValueError, TypeError, KeyError, IndexError) as exc:  # asn1crypto's errors on malformed parts
             reason = str(exc).split("\n", 1)[0]  # asn1crypto adds lines naming the structures it was in
-            result.problems.append(f"the signature block of {name} cannot be read: {reason}")
+            result.problems.append(_refused(f"the signature block of {name} cannot be read: {reason}"))
         dates.append(report.timestamp.time if report.timestamp else result.at)
     result.problems[:0] = _entry_digest_problems(manifest, signed_names, contents, min(dates, default=result.at))
     for entry in signed_names:
         if entry not in covered and entry in manifest.sections:
-            result.problems.append(f"the entry {entry} is not covered by any signature file")
+            result.problems.append(_refused(f"the entry {entry} is not covered by any signature file"))
     return result
 
 
@@ -134,7 +156,7 @@ def _by_signature_name(files: list[str], kind: str, result: Verification) -> dic
     for name in files:
         key = PurePosixPath(name).stem.upper()
         if key in found:
-            result.problems.append(f"the signature {key} has more than one {kind} ({found[key]}, {name})")
+            result.problems.append(_refused(f"the signature {key} has more than one {kind} ({found[key]}, {name})"))
         found[key] = name
     return found
 
@@ -156,21 +178,22 @@ def named_sections_of(sections: list[Section]) -> _Manifest:
 
 
 def _entry_digest_problems(manifest: _Manifest, entries: list[str], contents: dict[str, bytes],
-                           when: dt.datetime) -> list[str]:
+                           when: dt.datetime) -> list[Finding]:
     problems = []
     for entry in entries:
         section = manifest.sections.get(entry)
         digests = section.digests() if section else {}
         if not digests:
-            problems.append(f"the entry {entry} is not signed (added after signing?)")
+            problems.append(_refused(f"the entry {entry} is not signed (added after signing?)"))
             continue
         problem = _digest_problem(digests, contents[entry], when)
         if problem:
-            problems.append(f"the entry {entry} was changed after signing ({problem})")
+            problems.append(_refused(f"the entry {entry} was changed after signing ({problem})"))
     present = set(entries)
     for name, section in manifest.sections.items():
         if name not in present and section.digests():
-            problems.append(f"the manifest signs {name}, which the archive does not hold (removed after signing?)")
+            problems.append(_refused(f"the manifest signs {name}, which the archive does not hold (removed after "
+                                     "signing?)", name))
     return problems
 
 
@@ -194,8 +217,8 @@ def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes:
     """Check one signature; return the entries its .SF file signs."""
     problems = result.problems
     if len(block) > MAX_SIGNATURE_FILE_BYTES:
-        problems.append(f"the signature block of {report.name} is {len(block)} bytes, more than Java reads "
-                        f"({MAX_SIGNATURE_FILE_BYTES})")
+        problems.append(_refused(f"the signature block of {report.name} is {len(block)} bytes, more than Java reads "
+                        f"({MAX_SIGNATURE_FILE_BYTES})"))
         return set()
     try:
         signed_data = load_signed_data(block, f"the signature block of {report.name}")
@@ -206,60 +229,62 @@ def _check_signer(report: SignerReport, sf: bytes, block: bytes, manifest_bytes:
         pool = certificates(signed_data)
         leaf = signer_certificate(signer_info, pool)
     except SignatureProblem as exc:
-        problems.append(f"the signature file {report.name}.SF does not verify: {exc}")
+        problems.append(_refused(f"the signature file {report.name}.SF does not verify: {exc}"))
         return set()
     stamp, stamped = _timestamp(report, signer_info, problems)
     when = stamp.time if stamp else result.at
     try:
         verify_signer_info(signer_info, sf, leaf, "data", when)
     except SignatureProblem as exc:
-        problems.append(f"the signature file {report.name}.SF does not verify: {exc}")
+        problems.append(_refused(f"the signature file {report.name}.SF does not verify: {exc}"))
         return set()
     signed = _check_signature_file(report.name, sf, manifest_bytes, manifest, when, problems)
     if stamp is not None and result.at < stamp.time:
-        problems.append(f"the signature of {report.name} was timestamped on {stamp.time:%Y-%m-%d %H:%M} UTC, after "
-                        f"{result.at:%Y-%m-%d %H:%M} UTC: it did not exist yet at the time asked about")
+        problems.append(_refused(f"the signature of {report.name} was timestamped on {stamp.time:%Y-%m-%d %H:%M} UTC, "
+                                 "after "
+                        f"{result.at:%Y-%m-%d %H:%M} UTC: it did not exist yet at the time asked about"))
     usage = usage_problem(leaf, ExtendedKeyUsageOID.CODE_SIGNING) or netscape_type_problem(leaf)
     if usage:
-        problems.append(f"Bad key usage: the signer certificate {describe(leaf)}: {usage}")
+        problems.append(_refused(f"Bad key usage: the signer certificate {describe(leaf)}: {usage}"))
     report.chain = validate_chain(leaf, pool, anchors, when)
     if report.chain.problem:
-        problems.append(f"the signer's certificate chain is not validated: {report.chain.problem}")
+        problems.append(_refused(f"the signer's certificate chain is not validated: {report.chain.problem}"))
     _legacy_warnings(report.name, report.chain.certs, result)
     if stamp is None:
         if not stamped:
-            problems.append("the signature has no timestamp; Tableau refuses connectors signed without one")
+            problems.append(_refused("the signature has no timestamp; Tableau refuses connectors signed without one"))
         report.valid_until = earliest_expiry(report.chain.certs)
     else:
         report.timestamp_chain = validate_chain(stamp.tsa, stamp.certificates, anchors, stamp.time,
                                                 "the timestamp authority's certificate")
         if report.timestamp_chain.problem:
-            problems.append(f"the timestamp authority's certificate chain is not validated: "
-                            f"{report.timestamp_chain.problem}")
+            problems.append(_refused(f"the timestamp authority's certificate chain is not validated: "
+                            f"{report.timestamp_chain.problem}"))
         _legacy_warnings(report.name, report.timestamp_chain.certs, result)
         authority = report.timestamp_chain.certs
         report.valid_until = earliest_expiry(authority[:-1] if len(authority) > 1 else authority)
         if result.at > report.valid_until:
-            problems.append(f"the timestamp expired on {report.valid_until:%Y-%m-%d} (its authority's certificate "
-                            "is no longer valid)")
+            problems.append(_refused(f"the timestamp expired on {report.valid_until:%Y-%m-%d} (its authority's "
+                                     "certificate "
+                            "is no longer valid)"))
     if result.ok and report.valid_until - result.at < EXPIRY_WARNING:
-        result.warnings.append(f"the signature of {report.name} stays valid only until "
+        result.warnings.append(_warned(f"the signature of {report.name} stays valid only until "
                                f"{report.valid_until:%Y-%m-%d}, less than five years from now "
-                               "(Tableau asks partners for at least five)")
+                               "(Tableau asks partners for at least five)"))
     return signed
 
 
 def _legacy_warnings(name: str, chain: list[x509.Certificate], result: Verification) -> None:
     for cert in chain:
         algorithm = cert.signature_hash_algorithm
-        warning = legacy_warning(algorithm.name if algorithm else None, None) if cert is not chain[-1] else None
-        warning = warning or legacy_warning(None, cert.public_key())
-        if warning and f"{describe(cert)}: {warning}" not in result.warnings:
-            result.warnings.append(f"{describe(cert)}: {warning}")
+        legacy = legacy_warning(algorithm.name if algorithm else None, None) if cert is not chain[-1] else None
+        legacy = legacy or legacy_warning(None, cert.public_key())
+        if legacy and f"{describe(cert)}: {legacy}" not in [w.message for w in result.warnings]:
+            result.warnings.append(_warned(f"{describe(cert)}: {legacy}"))
 
 
 def _timestamp(report: SignerReport, signer_info: cms.SignerInfo,
-               problems: list[str]) -> tuple[Timestamp | None, bool]:
+               problems: list[Finding]) -> tuple[Timestamp | None, bool]:
     """The checked timestamp (None if absent or bad), and whether there was a token at all.
 
     As the JDK reads unsigned attributes, the timestamp attribute may appear once, with one value."""
@@ -270,26 +295,28 @@ def _timestamp(report: SignerReport, signer_info: cms.SignerInfo,
         return None, False
     if len(attributes) > 1 or len(attributes[0]["values"]) != 1:
         count = len(attributes) if len(attributes) > 1 else len(attributes[0]["values"])
-        problems.append(f"the signature of {report.name} carries {count} timestamps where Java reads exactly one")
+        problems.append(_refused(f"the signature of {report.name} carries {count} timestamps where Java reads "
+                                 "exactly one"))
         return None, True
     try:
         report.timestamp = check_token(attributes[0]["values"][0], signer_info["signature"].native)
     except SignatureProblem as exc:
-        problems.append(f"the timestamp of {report.name} is not valid: {exc}")
+        problems.append(_refused(f"the timestamp of {report.name} is not valid: {exc}"))
     return report.timestamp, True
 
 
 def _check_signature_file(name: str, sf: bytes, manifest_bytes: bytes, manifest: _Manifest, when: dt.datetime,
-                          problems: list[str]) -> set[str]:
+                          problems: list[Finding]) -> set[str]:
     """Check the .SF file against the manifest as the JDK does; return the entry names it signs."""
     try:
         sections = parse_sections(sf)
     except ManifestSyntaxError as exc:
-        problems.append(f"the signature file {name}.SF cannot be read: {exc}")
+        problems.append(_refused(f"the signature file {name}.SF cannot be read: {exc}"))
         return set()
     version = sections[0].get("Signature-Version")
     if version is None or version.lower() != "1.0":
-        problems.append(f"the signature file {name}.SF does not say Signature-Version: 1.0, so Java ignores it")
+        problems.append(_refused(f"the signature file {name}.SF does not say Signature-Version: 1.0, so Java "
+                                 "ignores it"))
         return set()
     listed = named_sections(sections)
     whole = sections[0].digests("-Digest-Manifest")
@@ -297,13 +324,13 @@ def _check_signature_file(name: str, sf: bytes, manifest_bytes: bytes, manifest:
         return set(listed)
     main = sections[0].digests("-Digest-Manifest-Main-Attributes")
     if main and _digest_problem(main, manifest.main.raw, when) is not None:
-        problems.append(f"the manifest's main section was changed after {name} signed it")
+        problems.append(_refused(f"the manifest's main section was changed after {name} signed it"))
     signed = set()
     for entry_name, group in listed.items():
         entry = manifest.sections.get(entry_name)
         problem = _digest_problem(merged(group).digests(), entry.raw, when) if entry is not None else "it is gone"
         if problem:
-            problems.append(f"the manifest section for {entry_name} does not match {name}.SF ({problem})")
+            problems.append(_refused(f"the manifest section for {entry_name} does not match {name}.SF ({problem})"))
         else:
             signed.add(entry_name)
     return signed
