@@ -20,7 +20,7 @@ names the file: ``manifest``, ``connection-fields``, ``connection-resolver``, ``
 (an extension manifest), ``archive`` (a .taco as a zip/JAR) or ``signature`` (a .taco's signature files).
 Rules about archives and signatures are declared the same way, in the modules that check them::
 
-    ENTRY_NAME_UNSAFE = declare("entry-name-unsafe", "archive", Severity.ERROR, "...", doc="...")
+    ZIP_NAME_UNSAFE = declare("zip-name-unsafe", "archive", Severity.ERROR, "...", doc="...")
 
 The catalogue is complete once the modules that declare rules are imported: :func:`all_rules` imports them
 (:data:`DECLARING_MODULES`; a module that declares rules must be listed there, a test checks it) and returns

@@ -55,8 +55,10 @@ def render_text(result: Verification) -> str:
         lines.append(f"  truststore:  {result.truststore}")
     for signer in result.signers:
         lines += _signer_lines(signer)
-    lines += [f"  problem:     {p.message} [{p.rule}]" for p in result.problems]
-    lines += [f"  warning:     {w.message} [{w.rule}]" for w in result.warnings]
+    for label, findings in (("problem", result.problems), ("warning", result.warnings)):
+        for finding in findings:
+            lines.append(f"  {label + ':':<12} {finding.message} [{finding.rule}]")
+            lines += [f"               hint: {finding.hint}"] if finding.hint else []
     lines.append(result.verdict)
     return "\n".join(shown(line) for line in lines)
 
