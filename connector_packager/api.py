@@ -160,17 +160,14 @@ def sign(taco: Path, signing: KeySource, output: Path | None = None) -> Result:
 def _chain_warnings(chain: list[x509.Certificate]) -> list[Finding]:
     """A warning when the signer's chain stops at a certificate that neither it nor the default trust store
     completes (an intermediate left out of --cert-chain, say)."""
-    from connector_packager.findings import warning
-    from connector_packager.signing.sign import SIGN_WARNING
-    from connector_packager.signing.truststore import chain_gap, default_truststore
+    from connector_packager.signing.truststore import chain_gap, chain_unchecked, default_truststore
 
     try:
         trust = default_truststore()
     except PackagerError as exc:  # the signature is written by now; an unreadable trust store only loses the check
-        return [warning(SIGN_WARNING, f"the certificate chain was not checked for a missing intermediate: "
-                                      f"{exc.message}")]
+        return [chain_unchecked(exc)]
     gap = chain_gap(chain, trust)
-    return [warning(SIGN_WARNING, gap)] if gap else []
+    return [gap] if gap else []
 
 
 def verify(taco: Path, *, truststore: Path | None = None, truststore_pass: str | None = None,

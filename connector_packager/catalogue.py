@@ -20,7 +20,7 @@ names the file: ``manifest``, ``connection-fields``, ``connection-resolver``, ``
 (an extension manifest), ``archive`` (a .taco as a zip/JAR) or ``signature`` (a .taco's signature files).
 Rules about archives and signatures are declared the same way, in the modules that check them::
 
-    ENTRY_NAME_UNSAFE = declare("entry-name-unsafe", "archive", Severity.ERROR, "...", doc="...")
+    ZIP_NAME_UNSAFE = declare("zip-name-unsafe", "archive", Severity.ERROR, "...", doc="...")
 
 The catalogue is complete once the modules that declare rules are imported: :func:`all_rules` imports them
 (:data:`DECLARING_MODULES`; a module that declares rules must be listed there, a test checks it) and returns
@@ -43,8 +43,7 @@ CONNECTOR_FILE_KINDS = ("manifest", "connection-fields", "connection-metadata", 
 #: What else a rule may apply to.
 SCOPES = ("connector", "trex", "archive", "signature")
 
-#: Every module that declares rules, imported by :func:`all_rules` (later work adds its archive and
-#: signature modules here).
+#: Every module that declares rules, imported by :func:`all_rules`.
 DECLARING_MODULES = (
     "connector_packager.xmlsafe",
     "connector_packager.discovery",
@@ -54,8 +53,14 @@ DECLARING_MODULES = (
     "connector_packager.rules",
     "connector_packager.trex.icon",
     "connector_packager.trex.validator",
+    "connector_packager.archive.input_file",
     "connector_packager.archive.zip_reader",
     "connector_packager.taco_info",
+    "connector_packager.signing.algorithm_policy",
+    "connector_packager.signing.cms_block",
+    "connector_packager.signing.chain",
+    "connector_packager.signing.timestamp",
+    "connector_packager.signing.truststore",
     "connector_packager.signing.verify",
     "connector_packager.signing.sign",
 )

@@ -199,8 +199,10 @@ def verify_text(result: Result) -> str:
         lines.append(f"  truststore:  {verification.truststore}")
     for signer in verification.signers:
         lines += _signer_lines(signer)
-    lines += [f"  problem:     {p.message} [{p.rule}]" for p in verification.problems]
-    lines += [f"  warning:     {w.message} [{w.rule}]" for w in verification.warnings]
+    for label, findings in (("problem", verification.problems), ("warning", verification.warnings)):
+        for finding in findings:
+            lines.append(f"  {label + ':':<12} {finding.message} [{finding.rule}]")
+            lines += [f"               hint: {finding.hint}"] if finding.hint else []
     lines.append(verification.verdict)
     return "\n".join(shown(line) for line in lines)
 

@@ -1,7 +1,8 @@
 """The rule catalogue: complete, documented, the only source of rule ids, and every rule tested both ways.
 
 Each registered rule needs a failing and a passing input here (CONNECTOR_CASES, SPECIAL_CASES), or, for
-.trex rules, in tests/test_trex.py (INVALID/WARNINGS fail, BASE passes). A rule with neither fails
+.trex rules, in tests/test_trex.py (INVALID/WARNINGS fail, BASE passes), or, for archive and signature rules, in
+the differential tables and tests/test_archive_signature_rules.py (ARCHIVE_CASES). A rule with neither fails
 test_every_rule_has_a_passing_and_a_failing_case, so a new rule cannot skip its tests.
 """
 
@@ -22,6 +23,9 @@ from connector_packager.findings import Finding
 from connector_packager.results import check_path
 from connector_packager.validation import check_connector
 from tests.conftest import BASE_FILES, REPO, SAMPLES, SHARED
+from tests.test_archive_signature_rules import RULE_CASES as ARCHIVE_RULE_CASES
+from tests.test_differential_archive import NAME_RULES, STRUCTURE_CASES
+from tests.test_differential_signature import CASES as SIGNATURE_CASES
 from tests.test_rules_resolver import ALL, TCD, TCD_MANIFEST, with_attrs
 from tests.test_trex import BASE as TREX_BASE
 from tests.test_trex import INVALID as TREX_INVALID
@@ -205,13 +209,13 @@ def _unreadable(tmp_path: Path, broken: bool, monkeypatch: pytest.MonkeyPatch) -
 
 #: Rules whose failing input is not a set of files over the base connector.
 SPECIAL_CASES = {"not-a-connector-folder", "class-missing", "file-unreadable", "nothing-found", "input-missing"}
-#: Rules registered by other branches, not tested here yet (rule id -> the branch that registers and tests them).
-#: Archive and signature rules go here until their branch lists their cases.
-EXEMPT: dict[str, str] = {
-    rule: "coarse interface rule of issue 12f; its cases come with the rules that replace it"
-    for rule in ("zip-refused", "zip-names-differ-in-case", "signature-refused", "signature-warning", "sign-warning",
-                 "taco-manifest-not-first", "taco-entry-not-unpackable", "taco-no-connector-manifest",
-                 "taco-entry-unreferenced", "taco-connector-invalid", "taco-not-stamped")}
+#: Rules exempt from the check below, each with the reason (none: every rule has its cases).
+EXEMPT: dict[str, str] = {}
+#: Archive and signature rules: the differential tables give each case its expected rule (checked there against
+#: verify's output), and tests/test_archive_signature_rules.py has a failing case for each of the others and the
+#: passing case of them all (the good signed .taco).
+ARCHIVE_CASES = ({c.rule for c in STRUCTURE_CASES if c.rule} | set(NAME_RULES.values())
+                 | {c.rule for c in SIGNATURE_CASES if c.rule} | set(ARCHIVE_RULE_CASES))
 TREX_CASES = {rule for rule, _ in TREX_INVALID} | {rule for rule, _ in TREX_WARNINGS}
 
 
@@ -220,8 +224,9 @@ def ids(found: list[Finding]) -> set[str]:
 
 
 def test_every_rule_has_a_passing_and_a_failing_case() -> None:
-    covered = set(CONNECTOR_CASES) | SPECIAL_CASES | TREX_CASES | set(EXEMPT)
-    assert sorted(IDS - covered) == [], "rules without a test case: list them in CONNECTOR_CASES or test_trex.py"
+    covered = set(CONNECTOR_CASES) | SPECIAL_CASES | TREX_CASES | ARCHIVE_CASES | set(EXEMPT)
+    assert sorted(IDS - covered) == [], "rules without a test case: list them in CONNECTOR_CASES, test_trex.py, " \
+                                        "a differential table or tests/test_archive_signature_rules.py"
     assert sorted(covered - IDS) == [], "cases for rules that are not registered"
 
 

@@ -77,6 +77,8 @@ class Case:
     build: Callable[[list[Craft]], bytes]
     #: Whether ours should accept it (a harmless variant of a good archive).
     harmless: bool = False
+    #: The rule ``verify`` reports it under (its first problem's, or a warning's where it is one).
+    rule: str = ""
 
 
 def _entry(crafts: list[Craft], wanted: bytes) -> int:
@@ -140,53 +142,62 @@ STRUCTURE_CASES = [
     Case("archive comment", _layout(comment=b"built by hand"), harmless=True),
     Case("entry comment", _change(MANIFEST, comment=b"the manifest"), harmless=True),
     Case("UTF-8 flag on ASCII names", _each(flags=UTF8_FLAG), harmless=True),
-    Case("second end record in the comment", _second_end_in_comment),
-    Case("zip appended after the zip", _appended_zip),
-    Case("bytes before the first entry", _layout(prefix=b"\0" * 64)),
-    Case("bytes between entries", _layout(between={3: b"PK\x03\x04hidden"})),
-    Case("bytes before the central directory", _layout(before_directory=b"\0" * 32)),
-    Case("bytes between directory and end record", _layout(before_end=b"\0" * 20)),
-    Case("bytes after the end record", _layout(trailer=b"\0" * 16)),
-    Case("comment length too long", _layout(comment=b"abc", comment_length=40)),
-    Case("entry count too high", lambda crafts: build_zip(crafts, Layout(count=len(crafts) + 1))),
-    Case("directory offset wrong", _layout(directory_offset_shift=-4)),
-    Case("local name differs", lambda crafts: _change(MANIFEST, local={"name": b"manifest.xmL"})(crafts)),
-    Case("local method differs", _change(MANIFEST, local={"method": 0})),
-    Case("local flags differ", _change(MANIFEST, local={"flags": UTF8_FLAG})),
-    Case("local sizes differ", _change(MANIFEST, local={"size": 5})),
-    Case("local CRC differs", _change(MANIFEST, local={"crc": 1})),
+    Case("second end record in the comment", _second_end_in_comment, rule="zip-several-end-records"),
+    Case("zip appended after the zip", _appended_zip, rule="zip-several-end-records"),
+    Case("bytes before the first entry", _layout(prefix=b"\0" * 64), rule="zip-unaccounted-bytes"),
+    Case("bytes between entries", _layout(between={3: b"PK\x03\x04hidden"}), rule="zip-unaccounted-bytes"),
+    Case("bytes before the central directory", _layout(before_directory=b"\0" * 32), rule="zip-unaccounted-bytes"),
+    Case("bytes between directory and end record", _layout(before_end=b"\0" * 20), rule="zip-unaccounted-bytes"),
+    Case("bytes after the end record", _layout(trailer=b"\0" * 16), rule="zip-end-comment-mismatch"),
+    Case("comment length too long", _layout(comment=b"abc", comment_length=40), rule="zip-end-comment-mismatch"),
+    Case("entry count too high", lambda crafts: build_zip(crafts, Layout(count=len(crafts) + 1)),
+         rule="zip-central-directory-damaged"),
+    Case("directory offset wrong", _layout(directory_offset_shift=-4), rule="zip-unaccounted-bytes"),
+    Case("local name differs", lambda crafts: _change(MANIFEST, local={"name": b"manifest.xmL"})(crafts),
+         rule="zip-local-header-mismatch"),
+    Case("local method differs", _change(MANIFEST, local={"method": 0}), rule="zip-local-header-mismatch"),
+    Case("local flags differ", _change(MANIFEST, local={"flags": UTF8_FLAG}), rule="zip-local-header-mismatch"),
+    Case("local sizes differ", _change(MANIFEST, local={"size": 5}), rule="zip-local-header-mismatch"),
+    Case("local CRC differs", _change(MANIFEST, local={"crc": 1}), rule="zip-local-header-mismatch"),
     Case("data descriptor disagrees", _change(MANIFEST, flags=DESCRIPTOR_FLAG,
-                                              descriptor=struct.pack("<4s3L", b"PK\x07\x08", 1, 2, 3))),
-    Case("CRC wrong", _change(MANIFEST, crc=12345)),
-    Case("declared size too small", _change(MANIFEST, size=10)),
-    Case("declared size too large", _change(MANIFEST, size=10**6)),
-    Case("declared size over the budget", _change(MANIFEST, size=2**31)),
-    Case("corrupt deflate", _change(MANIFEST, compressed=b"\xff" * 40)),
+                                              descriptor=struct.pack("<4s3L", b"PK\x07\x08", 1, 2, 3)),
+         rule="zip-data-descriptor-mismatch"),
+    Case("CRC wrong", _change(MANIFEST, crc=12345), rule="zip-crc-mismatch"),
+    Case("declared size too small", _change(MANIFEST, size=10), rule="zip-size-mismatch"),
+    Case("declared size too large", _change(MANIFEST, size=10**6), rule="zip-size-mismatch"),
+    Case("declared size over the budget", _change(MANIFEST, size=2**31), rule="zip-unpacked-too-large"),
+    Case("corrupt deflate", _change(MANIFEST, compressed=b"\xff" * 40), rule="zip-deflate-corrupt"),
     Case("deflate stream cut short", lambda crafts: _change(
-        MANIFEST, compressed=crafts[_entry(crafts, MANIFEST)].payload()[:-8])(crafts)),
+        MANIFEST, compressed=crafts[_entry(crafts, MANIFEST)].payload()[:-8])(crafts), rule="zip-deflate-corrupt"),
     Case("bytes after the deflate stream", lambda crafts: _change(
-        MANIFEST, compressed=crafts[_entry(crafts, MANIFEST)].payload() + b"tail")(crafts)),
-    Case("stored size mismatch", _change(MANIFEST, method=0, compressed_size=3)),
-    Case("truncated file", _bytes_of(build_zip, lambda data: data[:len(data) // 2])),
-    Case("truncated end record", _bytes_of(build_zip, lambda data: data[:-5])),
-    Case("encrypted flag", _change(MANIFEST, flags=0x1)),
-    Case("strong encryption flag", _change(MANIFEST, flags=0x41)),
-    Case("bzip2 method", _change(MANIFEST, method=12, compressed=b"BZh91AY&SY" + b"\0" * 30)),
-    Case("lzma method", _change(MANIFEST, method=14, compressed=b"\x09\x14\x05\x00" + b"\0" * 30)),
-    Case("unknown method", _change(MANIFEST, method=99)),
-    Case("directory with data", _change(b"META-INF/", data=b"hidden", method=8)),
-    Case("duplicate entry", _duplicate),
-    Case("names differing in case only", _case_twin),
-    Case("ZIP64 extra field", _change(MANIFEST, extra=extra_field(0x0001, b"\0" * 16))),
-    Case("Unicode path extra field", _change(MANIFEST, extra=extra_field(0x7075, b"\x01\0\0\0\0evil.js"))),
-    Case("malformed extra field", _change(MANIFEST, extra=b"\x99\x99\x40\x00ab")),
-    Case("unknown general-purpose flag", _change(MANIFEST, flags=0x1000)),
-    Case("stored entry with a data descriptor", _change(MANIFEST, method=0, flags=DESCRIPTOR_FLAG)),
-    Case("symbolic link entry", _change(BUILDER, made_by=0x0314, external_attr=0o120777 << 16)),
+        MANIFEST, compressed=crafts[_entry(crafts, MANIFEST)].payload() + b"tail")(crafts), rule="zip-deflate-corrupt"),
+    Case("stored size mismatch", _change(MANIFEST, method=0, compressed_size=3), rule="zip-stored-size-mismatch"),
+    Case("truncated file", _bytes_of(build_zip, lambda data: data[:len(data) // 2]), rule="zip-not-a-zip"),
+    Case("truncated end record", _bytes_of(build_zip, lambda data: data[:-5]), rule="zip-not-a-zip"),
+    Case("encrypted flag", _change(MANIFEST, flags=0x1), rule="zip-entry-encrypted"),
+    Case("strong encryption flag", _change(MANIFEST, flags=0x41), rule="zip-entry-encrypted"),
+    Case("bzip2 method", _change(MANIFEST, method=12, compressed=b"BZh91AY&SY" + b"\0" * 30),
+         rule="zip-compression-method"),
+    Case("lzma method", _change(MANIFEST, method=14, compressed=b"\x09\x14\x05\x00" + b"\0" * 30),
+         rule="zip-compression-method"),
+    Case("unknown method", _change(MANIFEST, method=99), rule="zip-compression-method"),
+    Case("directory with data", _change(b"META-INF/", data=b"hidden", method=8), rule="zip-directory-with-content"),
+    Case("duplicate entry", _duplicate, rule="zip-duplicate-name"),
+    Case("names differing in case only", _case_twin, rule="zip-names-differ-in-case"),
+    Case("ZIP64 extra field", _change(MANIFEST, extra=extra_field(0x0001, b"\0" * 16)), rule="zip64-refused"),
+    Case("Unicode path extra field", _change(MANIFEST, extra=extra_field(0x7075, b"\x01\0\0\0\0evil.js")),
+         rule="zip-unicode-path-extra"),
+    Case("malformed extra field", _change(MANIFEST, extra=b"\x99\x99\x40\x00ab"), rule="zip-extra-field-malformed"),
+    Case("unknown general-purpose flag", _change(MANIFEST, flags=0x1000), rule="zip-unknown-flags"),
+    Case("stored entry with a data descriptor", _change(MANIFEST, method=0, flags=DESCRIPTOR_FLAG),
+         rule="zip-stored-with-descriptor"),
+    Case("symbolic link entry", _change(BUILDER, made_by=0x0314, external_attr=0o120777 << 16),
+         rule="zip-entry-symlink"),
     Case("Unix file modes", _each(made_by=0x0314, external_attr=0o100644 << 16), harmless=True),
-    Case("ZIP64 end record sizes", _bytes_of(build_zip, lambda data: data[:-12] + b"\xff\xff\xff\xff" + data[-8:])),
-    Case("empty file", lambda crafts: b""),
-    Case("no zip at all", lambda crafts: b"PK\x03\x04 not really a zip" * 3),
+    Case("ZIP64 end record sizes", _bytes_of(build_zip, lambda data: data[:-12] + b"\xff\xff\xff\xff" + data[-8:]),
+         rule="zip64-refused"),
+    Case("empty file", lambda crafts: b"", rule="zip-not-a-zip"),
+    Case("no zip at all", lambda crafts: b"PK\x03\x04 not really a zip" * 3, rule="zip-not-a-zip"),
 ]
 
 
@@ -212,6 +223,10 @@ NAME_CASES: dict[str, bytes] = {
     "name component over 255 bytes": b"e" * 300 + b".js",
     "name without UTF-8 flag": "évil.js".encode(),
 }
+#: The rule each name case is refused under: names that are not ASCII are written without the UTF-8 flag (see
+#: _signed_with_name), so the reader refuses their encoding before it looks at what they hold.
+NAME_RULES = {case: "zip-name-encoding" if not name.isascii() else "zip-name-unsafe"
+              for case, name in NAME_CASES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +270,8 @@ def test_verify_and_inspect_of_a_crafted_archive(case: Case, signed_crafts: list
     taco = _write(tmp_path, case.name, case.build(signed_crafts))
     ours, java = assert_never_looser(taco, pki.root_pem, java_store)
     _check_verdicts(case.name, ours, java, case.harmless)
+    if case.rule:
+        assert f"[{case.rule}]" in ours.stdout, ours.describe()
     # inspect in this process (a traceback fails the test; the name cases and tests/test_zip_reader.py run it
     # bounded in a child)
     inspected = CliRunner().invoke(main, ["inspect", str(taco)], catch_exceptions=False)
@@ -318,6 +335,7 @@ def test_verify_and_inspect_of_an_entry_name(case: str, unsigned_crafts: list[Cr
                                                     tmp_path))
     ours, java = assert_never_looser(taco, pki.root_pem, java_store)
     _check_verdicts(case, ours, java, harmless=False)
+    assert f"[{NAME_RULES[case]}]" in ours.stdout, ours.describe()
     inspected = run_bounded("inspect", taco)
     inspected.assert_bounded()
     assert inspected.returncode == 1, inspected.describe()

@@ -101,6 +101,8 @@ class Case:
     build: Build
     #: "load", or a fragment of our refusal
     ours: str
+    #: The rule of our first problem (the verdict's), or of a warning where it loads; "" when it loads cleanly.
+    rule: str = ""
 
 
 def _manifest_with(kit: Kit, main_extra: bytes = b"", sections_extra: bytes = b"", tail: bytes = b"") -> bytes:
@@ -426,70 +428,88 @@ def _second_signer(kit: Kit, path: Path, signature: Signature, entries: int | No
 CASES = [
     Case("good", lambda kit, path: signed_taco(path, kit.entries, kit.good), "load"),
     # which META-INF names are signature files
-    Case("sig-rider-long-extension", _rider("META-INF/SIG-X.ABCD"), "the entry META-INF/SIG-X.ABCD is not signed"),
-    Case("sig-rider-in-sub-folder", _rider("META-INF/sub/SIG-X.SF"), "the entry META-INF/sub/SIG-X.SF is not signed"),
+    Case("sig-rider-long-extension", _rider("META-INF/SIG-X.ABCD"), "the entry META-INF/SIG-X.ABCD is not signed",
+         "sig-entry-unsigned"),
+    Case("sig-rider-in-sub-folder", _rider("META-INF/sub/SIG-X.SF"), "the entry META-INF/sub/SIG-X.SF is not signed",
+         "sig-entry-unsigned"),
     Case("sig-rider-punctuated-extension", _rider("META-INF/SIG-X.A-B"), "the entry META-INF/SIG-X.A-B is not "
-                                                                         "signed"),
-    Case("sig-file-known-extension", _rider("META-INF/SIG-X.ABC"), "load"),
-    Case("orphan-signature-file", _rider("META-INF/OTHER.SF"), "the signature OTHER lacks its block"),
-    Case("orphan-signature-block", _orphan_block, "the signature OTHER lacks its .SF file"),
-    Case("second-block-of-garbage", _rider("META-INF/AUTHOR.EC"), "the signature AUTHOR has more than one block"),
+                                                                         "signed", "sig-entry-unsigned"),
+    Case("sig-file-known-extension", _rider("META-INF/SIG-X.ABC"), "load", "sig-unknown-signature-file"),
+    Case("orphan-signature-file", _rider("META-INF/OTHER.SF"), "the signature OTHER lacks its block", "sig-incomplete"),
+    Case("orphan-signature-block", _orphan_block, "the signature OTHER lacks its .SF file", "sig-incomplete"),
+    Case("second-block-of-garbage", _rider("META-INF/AUTHOR.EC"), "the signature AUTHOR has more than one block",
+         "sig-duplicate-signature-file"),
     # repeated manifest sections
     Case("repeated-section-last-good", lambda kit, path: _repeated(kit, path, True), "load"),
-    Case("repeated-section-last-bad", lambda kit, path: _repeated(kit, path, False), "was changed after signing"),
-    Case("repeated-section-sf-digests-one", _sf_digests_last_section_only, "does not match AUTHOR.SF"),
+    Case("repeated-section-last-bad", lambda kit, path: _repeated(kit, path, False), "was changed after signing",
+         "sig-entry-changed"),
+    Case("repeated-section-sf-digests-one", _sf_digests_last_section_only, "does not match AUTHOR.SF",
+         "sig-manifest-section-changed"),
     # manifest syntax
     Case("manifest-bad-header-name", lambda kit, path: _signed(kit, path, _manifest_with(kit, b"Bad Name: x\r\n")),
-         "MANIFEST.MF cannot be read"),
+         "MANIFEST.MF cannot be read", "sig-manifest-unreadable"),
     Case("manifest-section-without-name", lambda kit, path: _signed(
-        kit, path, _manifest_with(kit, sections_extra=b"X-Note: first\r\n\r\n")), "MANIFEST.MF cannot be read"),
+        kit, path, _manifest_with(kit, sections_extra=b"X-Note: first\r\n\r\n")), "MANIFEST.MF cannot be read",
+         "sig-manifest-unreadable"),
     Case("manifest-long-line", lambda kit, path: _signed(kit, path, _manifest_with(kit, b"X-Long: " + b"x" * 600
                                                                                    + b"\r\n")),
-         "MANIFEST.MF cannot be read"),
+         "MANIFEST.MF cannot be read", "sig-manifest-unreadable"),
     Case("manifest-511-byte-line", lambda kit, path: _signed(kit, path, manifest_for(kit.entries, main=(
-        b"Manifest-Version: 1.0\r\nX-Long: " + b"x" * 503 + b"\r\n\r\n"))), "MANIFEST.MF cannot be read"),
+        b"Manifest-Version: 1.0\r\nX-Long: " + b"x" * 503 + b"\r\n\r\n"))), "MANIFEST.MF cannot be read",
+         "sig-manifest-unreadable"),
     Case("manifest-511-byte-line-mid-section", lambda kit, path: _signed(kit, path, _manifest_with(
-        kit, b"X-Long: " + b"x" * 503 + b"\r\n")), "MANIFEST.MF cannot be read"),
+        kit, b"X-Long: " + b"x" * 503 + b"\r\n")), "MANIFEST.MF cannot be read", "sig-manifest-unreadable"),
     Case("manifest-misplaced-continuation", lambda kit, path: _signed(
-        kit, path, _manifest_with(kit, sections_extra=b" continued\r\n\r\n")), "MANIFEST.MF cannot be read"),
+        kit, path, _manifest_with(kit, sections_extra=b" continued\r\n\r\n")), "MANIFEST.MF cannot be read",
+         "sig-manifest-unreadable"),
     Case("manifest-unterminated-last-line", lambda kit, path: _signed(
-        kit, path, _manifest_with(kit, tail=b"Name: zz-note\r\nX-Note: 1")), "MANIFEST.MF cannot be read"),
+        kit, path, _manifest_with(kit, tail=b"Name: zz-note\r\nX-Note: 1")), "MANIFEST.MF cannot be read",
+         "sig-manifest-unreadable"),
     Case("manifest-continued-60000-lines", lambda kit, path: _signed(
         kit, path, _manifest_with(kit, b"X-Long: a" + b"\r\n b" * 60_000 + b"\r\n")), "load"),
     Case("manifest-over-line-cap", lambda kit, path: _signed(
         kit, path, _manifest_with(kit, b"".join(b"X-%d: 1\r\n" % i for i in range(110_000)))),
-         "MANIFEST.MF cannot be read"),
+         "MANIFEST.MF cannot be read", "sig-manifest-unreadable"),
     Case("many-sections-and-entries", _many_sections(8000), "load"),
-    Case("oversize-signature-file", _oversize_sf, "more than Java reads"),
-    Case("oversize-manifest", _oversize_manifest, "more than Java reads"),
-    Case("sf-without-signature-version", _no_signature_version, "does not say Signature-Version: 1.0"),
+    Case("oversize-signature-file", _oversize_sf, "more than Java reads", "sig-file-unreadable"),
+    Case("oversize-manifest", _oversize_manifest, "more than Java reads", "sig-manifest-unreadable"),
+    Case("sf-without-signature-version", _no_signature_version, "does not say Signature-Version: 1.0",
+         "sig-file-version"),
     # the signature block
     Case("no-content-type", lambda kit, path: signed_taco(path, kit.entries, replace(kit.good, content_type=None)),
-         "the signed content type is missing"),
+         "the signed content type is missing", "sig-attributes-invalid"),
     Case("wrong-content-type", lambda kit, path: signed_taco(
-        path, kit.entries, replace(kit.good, content_type="tst_info")), "the signed content type is tst_info"),
+        path, kit.entries, replace(kit.good, content_type="tst_info")), "the signed content type is tst_info",
+         "sig-attributes-invalid"),
     Case("contradicting-algorithm-protection", lambda kit, path: signed_taco(
-        path, kit.entries, replace(kit.good, protection=("sha384", "sha384_rsa"))), "CMSAlgorithmProtection"),
+        path, kit.entries, replace(kit.good, protection=("sha384", "sha384_rsa"))), "CMSAlgorithmProtection",
+         "sig-attributes-invalid"),
     Case("subject-key-identifier-signer", lambda kit, path: signed_taco(
-        path, kit.entries, replace(kit.good, by_key_identifier=True)), "subject key identifier"),
-    Case("two-timestamp-attributes", _tokens(2, 1), "carries 2 timestamps"),
-    Case("timestamp-with-two-values", _tokens(1, 2), "carries 2 timestamps"),
+        path, kit.entries, replace(kit.good, by_key_identifier=True)), "subject key identifier",
+         "sig-signer-certificate-missing"),
+    Case("two-timestamp-attributes", _tokens(2, 1), "carries 2 timestamps", "timestamp-several"),
+    Case("timestamp-with-two-values", _tokens(1, 2), "carries 2 timestamps", "timestamp-several"),
     # algorithms
-    Case("sha1-signature-block", _sha1_block, "SHA-1 is a disabled algorithm"),
-    Case("sha1-manifest-digests", _sha1_digests, "SHA-1 is a disabled algorithm"),
-    Case("sha1-timestamp-token", _sha1_timestamp, "SHA-1 is a disabled algorithm"),
-    Case("sha1-signed-certificate", _sha1_certificate, "CN=SHA-1 Certified Signer: SHA-1 is a disabled algorithm"),
-    Case("rsa-512-signer", _small_key(512), "512-bit RSA key is a disabled algorithm"),
-    Case("rsa-1024-signer", _small_key(1024), "load"),
-    Case("ec-192-signer", _ec_signer, "192-bit EC key is a disabled algorithm"),
+    Case("sha1-signature-block", _sha1_block, "SHA-1 is a disabled algorithm", "sig-algorithm-disabled"),
+    Case("sha1-manifest-digests", _sha1_digests, "SHA-1 is a disabled algorithm", "sig-algorithm-disabled"),
+    Case("sha1-timestamp-token", _sha1_timestamp, "SHA-1 is a disabled algorithm", "timestamp-invalid"),
+    Case("sha1-signed-certificate", _sha1_certificate, "CN=SHA-1 Certified Signer: SHA-1 is a disabled algorithm",
+         "chain-not-validated"),
+    Case("rsa-512-signer", _small_key(512), "512-bit RSA key is a disabled algorithm", "sig-algorithm-disabled"),
+    Case("rsa-1024-signer", _small_key(1024), "load", "sig-algorithm-legacy"),
+    Case("ec-192-signer", _ec_signer, "192-bit EC key is a disabled algorithm", "chain-not-validated"),
     # certificate paths
-    Case("name-constraints-violated", _name_constraints, "the signer's certificate chain is not validated"),
-    Case("path-length-exceeded", _path_length, "the signer's certificate chain is not validated"),
-    Case("policy-required-but-absent", _policy_required, "the signer's certificate chain is not validated"),
-    Case("unknown-critical-extension", _unknown_critical, "the signer's certificate chain is not validated"),
-    Case("netscape-type-without-object-signing", _netscape_server_only, "Netscape certificate type"),
+    Case("name-constraints-violated", _name_constraints, "the signer's certificate chain is not validated",
+         "chain-not-validated"),
+    Case("path-length-exceeded", _path_length, "the signer's certificate chain is not validated",
+         "chain-not-validated"),
+    Case("policy-required-but-absent", _policy_required, "the signer's certificate chain is not validated",
+         "chain-not-validated"),
+    Case("unknown-critical-extension", _unknown_critical, "the signer's certificate chain is not validated",
+         "chain-not-validated"),
+    Case("netscape-type-without-object-signing", _netscape_server_only, "Netscape certificate type", "sig-key-usage"),
     Case("missing-intermediate", lambda kit, path: signed_taco(path, kit.entries, kit.signer(
-        kit.pki.codesign, kit.pki.root.cert)), "CN=Test Intermediate CA, which issued"),
+        kit.pki.codesign, kit.pki.root.cert)), "CN=Test Intermediate CA, which issued", "chain-not-validated"),
     Case("fake-issuers-huge-exponents", lambda kit, path: _block_certs(kit, path, _fake_issuers(kit, 40, True)),
          "load"),
     Case("fake-issuers-same-key-id", lambda kit, path: _block_certs(kit, path, _fake_issuers(kit, 40, False)),
@@ -499,46 +519,49 @@ CASES = [
         kit.pki.codesign.cert, kit.pki.intermediate.cert]), "load"),
     Case("root-lookalike-with-other-key", lambda kit, path: _with_certs(kit, path, [
         kit.pki.codesign.cert, kit.pki.intermediate.cert, _lookalike(kit, kit.pki.root)]),
-         "Java checks the certificates as the signature orders them"),
+         "Java checks the certificates as the signature orders them", "chain-not-validated"),
     Case("intermediate-lookalike-first", lambda kit, path: _with_certs(kit, path, [
         kit.pki.codesign.cert, _lookalike(kit, kit.pki.intermediate, True), kit.pki.intermediate.cert,
         kit.pki.root.cert]),
-         "Java checks the certificates as the signature orders them"),
+         "Java checks the certificates as the signature orders them", "chain-not-validated"),
     Case("intermediate-lookalike-last", lambda kit, path: _with_certs(kit, path, [
         kit.pki.codesign.cert, kit.pki.intermediate.cert, kit.pki.root.cert,
         _lookalike(kit, kit.pki.intermediate, False)]),
          "load"),
     Case("certificate-with-two-signature-algorithms", lambda kit, path: _with_certs(kit, path, [
         kit.pki.codesign.cert, kit.pki.intermediate.cert, _two_algorithms(kit.pki.root.cert)]),
-         "names two different signature algorithms"),
+         "names two different signature algorithms", "sig-block-unreadable"),
     # the signature algorithm names another digest than the digest algorithm (Java builds the algorithm from both)
     Case("signature-algorithm-other-digest", lambda kit, path: signed_taco(
         path, kit.entries, replace(kit.good, signature_hash="sha512", with_protection=False)),
-         "names another digest than its digest algorithm"),
+         "names another digest than its digest algorithm", "sig-algorithm-unsupported"),
     Case("signature-algorithm-other-digest-protected", lambda kit, path: signed_taco(
         path, kit.entries, replace(kit.good, signature_hash="sha512", protection=("sha256", "sha512_rsa"))),
-         "names another digest than its digest algorithm"),
+         "names another digest than its digest algorithm", "sig-algorithm-unsupported"),
     # BER (indefinite lengths) in the block: the signature over the BER bytes, or over the DER ones Java reads
-    Case("ber-block-signed-over-ber", lambda kit, path: _ber_block(kit, path, True), "cannot be read"),
-    Case("ber-block-signed-over-der", lambda kit, path: _ber_block(kit, path, False), "cannot be read"),
+    Case("ber-block-signed-over-ber", lambda kit, path: _ber_block(kit, path, True), "cannot be read",
+         "sig-block-unreadable"),
+    Case("ber-block-signed-over-der", lambda kit, path: _ber_block(kit, path, False), "cannot be read",
+         "sig-block-unreadable"),
     # digests Java knows besides the usual ones, or under their other names: each must match; a digest given twice
     Case("sha-224-digest-wrong", lambda kit, path: _extra_header(kit, path, _zeros(b"SHA-224-Digest", 28)),
-         "its SHA-224 digest does not match"),
+         "its SHA-224 digest does not match", "sig-entry-changed"),
     Case("sha3-digest-wrong", lambda kit, path: _extra_header(kit, path, _zeros(b"SHA3-256-Digest", 32)),
-         "its SHA3-256 digest does not match"),
+         "its SHA3-256 digest does not match", "sig-entry-changed"),
     Case("alias-digest-wrong", lambda kit, path: _extra_header(kit, path, _zeros(b"SHA256-Digest", 32)),
-         "its SHA256 digest does not match"),
+         "its SHA256 digest does not match", "sig-entry-changed"),
     Case("sha-alias-digest-wrong", lambda kit, path: _extra_header(kit, path, _zeros(b"SHA-Digest", 20)),
-         "its SHA digest does not match"),
+         "its SHA digest does not match", "sig-entry-changed"),
     Case("sha-alias-digests-only", _sha_alias_only, "load"),
     Case("digest-again-in-lower-case", lambda kit, path: _extra_header(kit, path, _zeros(b"sha-256-digest", 32)),
-         "its SHA-256 digest does not match"),
+         "its SHA-256 digest does not match", "sig-entry-changed"),
     Case("whole-manifest-digest-wrong-in-one-algorithm", lambda kit, path: _extra_header(
         kit, path, b"", _zeros(b"SHA-512-Digest-Manifest", 64)), "load"),
     # signature files named in lower case; several signers
     Case("lower-case-signature-files", _lower_case_signature, "load"),
     Case("second-signer-untrusted", lambda kit, path: _second_signer(kit, path, with_signer(
-        kit.good, certificate("Stranger", None))), "the signer's certificate chain is not validated"),
+        kit.good, certificate("Stranger", None))), "the signer's certificate chain is not validated",
+         "chain-not-validated"),
     Case("second-signer-signs-some-entries", lambda kit, path: _second_signer(kit, path, kit.good, 1), "load"),
     # timestamp tokens made here, with the authority's key
     Case("crafted-token", lambda kit, path: _stamped(kit, path), "load"),
@@ -546,20 +569,21 @@ CASES = [
         "accuracy": {"seconds": 1, "millis": 5}, "ordering": True, "nonce": 123456789}), "load"),
     Case("token-imprint-sha512", lambda kit, path: _stamped(kit, path, imprint_hash="sha512"), "load"),
     Case("token-over-other-data", lambda kit, path: _stamped(kit, path, stamped=b"other data"),
-         "the timestamp stamps other data"),
+         "the timestamp stamps other data", "timestamp-invalid"),
     Case("timestamp-in-the-future", lambda kit, path: _stamped(kit, path, gen_time=NOW + 30 * DAY),
-         "it did not exist yet"),
+         "it did not exist yet", "timestamp-in-future"),
     Case("timestamp-before-the-certificates", lambda kit, path: _stamped(kit, path, gen_time=NOW - 3 * DAY),
-         "not validated"),
+         "not validated", "chain-not-validated"),
     Case("token-chain-lookalike-intermediate-first", lambda kit, path: _stamped(kit, path, certs=[
         kit.pki.tsa.cert, _lookalike(kit, kit.pki.intermediate, True), kit.pki.intermediate.cert,
-        kit.pki.root.cert]), "Java checks the certificates as the signature orders them"),
+        kit.pki.root.cert]), "Java checks the certificates as the signature orders them",
+         "timestamp-chain-not-validated"),
     # unusual algorithm parameters, attributes out of DER order
     Case("signature-algorithm-with-parameters", _signature_algorithm_parameters, "load"),
     Case("signed-attributes-out-of-order", lambda kit, path: signed_taco(
         path, kit.entries, replace(kit.good, unsorted=True)), "load"),
     Case("too-many-certificates", lambda kit, path: _block_certs(kit, path, _many_certificates(kit, 60)),
-         "more than 50"),
+         "more than 50", "sig-too-many-certificates"),
 ]
 
 
@@ -573,6 +597,8 @@ def test_verify_is_never_looser_than_jarsigner(case: Case, kit: Kit, java_store:
     else:
         assert ours.returncode == 1 and ours.last_line.startswith("Tableau will refuse"), ours.describe()
         assert case.ours in ours.stdout, ours.describe()
+    if case.rule:
+        assert f"[{case.rule}]" in ours.stdout, ours.describe()
     if java is not None and java.accepts and not ours.says_load:
         assert case.id in STRICTER, f"we refuse what jarsigner accepts, and {case.id} is not a documented " \
                                     f"stricter refusal:\n{ours.describe()}\n--- jarsigner\n{java.output}"

@@ -130,7 +130,7 @@ def test_sign_and_verify(unsigned_taco: Path, pki: Pki, tsa: LoopbackTsa, tmp_pa
 
     code, refused = run("verify", unsigned_taco, "--truststore", pki.root_pem)
     assert code == 1 and refused["results"][0]["verification"]["verdict"].startswith("Tableau will refuse")
-    assert [f["rule"] for f in refused["results"][0]["findings"]] == ["signature-refused"]
+    assert [f["rule"] for f in refused["results"][0]["findings"]] == ["sig-unsigned"]
 
 
 def test_a_report_that_breaks_the_shape_is_refused(make_connector: Callable[..., Path]) -> None:

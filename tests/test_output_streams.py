@@ -65,7 +65,7 @@ def test_inspect_sign_and_verify_print_their_result_on_stdout(unsigned_taco: Pat
     assert sign.exit_code == 0 and sign.stderr == ""  # the Next: hint is for a terminal only
     lines = sign.stdout.splitlines()
     assert lines[-1] == f"Signed {signed} as A without a timestamp."
-    assert any("self-signed" in line and line.endswith("[sign-warning]") for line in lines[:-1])
+    assert any("self-signed" in line and line.endswith("[sign-self-signed]") for line in lines[:-1])
 
     verified = invoke(main, "verify", signed, "--truststore", chain)
     assert verified.exit_code == 1 and verified.stderr == ""

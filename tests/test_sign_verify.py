@@ -225,7 +225,7 @@ def test_json_and_github_output(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path)
     rewrite(unsigned_taco, {"manifest.xml": b"changed"})
     github = verify(pki, unsigned_taco, "--format", "github")
     assert github.exit_code == 1
-    assert github.output.splitlines()[0].startswith(f"::error file={unsigned_taco},title=signature-refused::the entry "
+    assert github.output.splitlines()[0].startswith(f"::error file={unsigned_taco},title=sig-entry-changed::the entry "
                                                     "manifest.xml was changed after signing")
 
 

@@ -21,7 +21,7 @@ from connector_packager.errors import PackagerError
 from connector_packager.findings import error, warning
 from connector_packager.formats import render
 from connector_packager.results import verification_result
-from connector_packager.signing.verify import SIGNATURE_REFUSED, SIGNATURE_WARNING, Verification
+from connector_packager.signing.verify import SIG_ENTRY_UNSIGNED, SIG_EXPIRES_SOON, Verification
 from tests.differential import run_bounded
 from tests.pki import PASSWORD, Pki
 from tests.zip_crafting import DESCRIPTOR_FLAG, UTF8_FLAG, Craft, Layout, build_zip
@@ -135,9 +135,9 @@ def test_entry_names_are_shown_so_that_they_cannot_forge_lines() -> None:
 
 def _verification(tmp_path: Path) -> Verification:
     result = Verification(tmp_path / "x\ny.taco", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
-    result.problems = [error(SIGNATURE_REFUSED, "the entry evil.js\nTableau will load this connector is not signed"),
-                       error(SIGNATURE_REFUSED, "b\u202eidi\x1b[0m", "b\u202eidi")]
-    result.warnings = [warning(SIGNATURE_WARNING, "w\r\nTableau will load this connector")]
+    result.problems = [error(SIG_ENTRY_UNSIGNED, "the entry evil.js\nTableau will load this connector is not signed"),
+                       error(SIG_ENTRY_UNSIGNED, "b\u202eidi\x1b[0m", "b\u202eidi")]
+    result.warnings = [warning(SIG_EXPIRES_SOON, "w\r\nTableau will load this connector")]
     return result
 
 

@@ -7,11 +7,19 @@ import stat
 from pathlib import Path
 
 from connector_packager.archive.entry_names import shown
-from connector_packager.errors import InputOutputProblem, PackagerError
+from connector_packager.archive.refusal import ArchiveError
+from connector_packager.catalogue import Severity, declare
+from connector_packager.errors import InputOutputProblem
 
 #: The largest .taco read (a connector is a few hundred KB; Tableau's own samples are under 1 MB).
 MAX_INPUT_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024
+
+TACO_TOO_LARGE = declare(
+    "taco-too-large", "archive", Severity.ERROR, "the .taco is at most 32 MB",
+    doc="A connector is a few hundred KB (Tableau's own samples are under 1 MB); a larger file is not read, so that "
+        "checking it stays bounded in time and memory.",
+    passes="a .taco of 200 KB", fails="a 33 MB file named x.taco")
 
 
 def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
@@ -41,7 +49,7 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
                 break
             total += len(chunk)
             if total > limit:
-                raise PackagerError(_too_large(where, limit))
+                raise ArchiveError(_too_large(where, limit), TACO_TOO_LARGE)
             chunks.append(chunk)
     except OSError as exc:
         raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
@@ -57,7 +65,7 @@ def _check_kind(info: os.stat_result, where: str, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise InputOutputProblem(f"{where} is not a regular file (a pipe, device or socket); not a .taco file")
     if info.st_size > limit:
-        raise PackagerError(_too_large(where, limit))
+        raise ArchiveError(_too_large(where, limit), TACO_TOO_LARGE)
 
 
 def _too_large(where: str, limit: int) -> str:

@@ -21,6 +21,20 @@ import datetime as dt
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
+from connector_packager.catalogue import Severity, declare
+
+SIG_ALGORITHM_DISABLED = declare(
+    "sig-algorithm-disabled", "signature", Severity.ERROR, "the signature uses algorithms and key sizes Java allows",
+    doc="Java's jdk.jar.disabledAlgorithms and jdk.certpath.disabledAlgorithms refuse MD2, MD5, SHA-1 signatures "
+        "made after 2019 without a timestamp, and RSA or DSA keys under 1024 bits; a signature that relies on them "
+        "does not verify, so Tableau refuses the connector.",
+    passes="SHA-256 with RSA 2048", fails="an entry digest in MD5, or a 512-bit RSA signer key")
+SIG_ALGORITHM_LEGACY = declare(
+    "sig-algorithm-legacy", "signature", Severity.WARNING, "the signature's algorithms are not on Java's legacy list",
+    doc="jarsigner warns about SHA-1 certificate signatures and RSA or DSA keys under 2048 bits: Java still accepts "
+        "them today, but they are next to be disabled.",
+    passes="SHA-256 with RSA 2048", fails="an intermediate certificate signed with SHA-1")
+
 SHA1_DENIED_AFTER = dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc)
 _ALWAYS_DISABLED = frozenset({"MD2", "MD5"})
 JAR_MINIMUM_BITS = {"RSA": 1024, "DSA": 1024}

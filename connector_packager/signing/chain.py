@@ -24,11 +24,29 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from connector_packager.catalogue import Severity, declare
 from connector_packager.signing.algorithm_policy import certificate_key_problem, digest_problem, signature_hash_problem
 from connector_packager.signing.certificates import describe, is_self_signed, issued_by, validity_problem
 
 if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
+
+CHAIN_NOT_VALIDATED = declare(
+    "chain-not-validated", "signature", Severity.ERROR, "the signer certificate chains to a trusted root",
+    doc="RFC 5280 path validation from the signer certificate, through the certificates the signature carries, to "
+        "a root of the truststore (Tableau's: the public code-signing roots), at the signing time the timestamp "
+        "proves: names, signatures, validity, constraints, key usage of the CAs, and the algorithms Java allows "
+        "for certificate paths. The message names the certificate and the reason.",
+    passes="a code-signing certificate from a public CA, its intermediate in the signature",
+    fails="a self-signed certificate; a chain whose intermediate was left out; an expired certificate")
+TIMESTAMP_CHAIN_NOT_VALIDATED = declare(
+    "timestamp-chain-not-validated", "signature", Severity.ERROR, "the timestamp authority's certificate chains to "
+    "a trusted root",
+    doc="The same path validation as chain-not-validated, for the certificate that signed the timestamp token, at "
+        "the time it stamped.", passes="a public timestamp authority", fails="a private TSA whose root is not trusted")
+#: What an author can do about a chain that does not validate.
+CHAIN_HINT = ("sign with a code-signing certificate from a CA Tableau trusts, and pass its intermediates "
+              "(--cert-chain); verify --truststore FILE checks against your own roots")
 
 MAX_DEPTH = 8
 #: At most this many certificates that verify one certificate's signature are kept as its issuers.

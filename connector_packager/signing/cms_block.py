@@ -20,7 +20,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from connector_packager.signing.algorithm_policy import JAR_MINIMUM_BITS, digest_problem, key_problem
+from connector_packager.catalogue import Rule, Severity, declare
+from connector_packager.signing.algorithm_policy import (
+    JAR_MINIMUM_BITS,
+    SIG_ALGORITHM_DISABLED,
+    digest_problem,
+    key_problem,
+)
 from connector_packager.signing.signers import Signer
 
 _SIGNATURE_ALGORITHMS = {"RSA": "sha256_rsa", "EC": "sha256_ecdsa"}
@@ -29,8 +35,50 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha512": hashes.SHA512}
 
 
+SIG_BLOCK_UNREADABLE = declare(
+    "sig-block-unreadable", "signature", Severity.ERROR, "the signature block is a readable CMS SignedData with one "
+    "signer",
+    doc="The signature block (META-INF/*.RSA, *.EC, *.DSA) must parse as Java parses it: DER SignedData, each "
+        "certificate readable and naming one signature algorithm, exactly one SignerInfo.",
+    passes="a block written by `sign` or jarsigner", fails="a block of random bytes")
+SIG_TOO_MANY_CERTIFICATES = declare(
+    "sig-too-many-certificates", "signature", Severity.ERROR, "the signature block carries at most 50 certificates",
+    doc="A .taco's signature carries its chain (two or three certificates); the cap bounds the certificate path "
+        "search.", passes="leaf, intermediate, root", fails="60 certificates in one block")
+SIG_SIGNER_CERTIFICATE_MISSING = declare(
+    "sig-signer-certificate-missing", "signature", Severity.ERROR, "the signature block carries the signer's "
+    "certificate, named by issuer and serial number",
+    doc="Java finds the signer's certificate by issuer and serial number among the block's certificates; a signer "
+        "named by subject key identifier, or a certificate left out, cannot be verified.",
+    passes="a block written by `sign`", fails="a block without the leaf certificate")
+SIG_ALGORITHM_UNSUPPORTED = declare(
+    "sig-algorithm-unsupported", "signature", Severity.ERROR, "the signature uses algorithms Java can verify",
+    doc="RSA (PKCS #1 v1.5) and ECDSA with SHA-1 or SHA-2 digests; a signature algorithm that names another digest "
+        "than the SignerInfo's digest algorithm is refused by Java.",
+    passes="sha256_rsa with digest sha256", fails="sha384_rsa with digest sha256")
+SIG_ATTRIBUTES_INVALID = declare(
+    "sig-attributes-invalid", "signature", Severity.ERROR, "the signed attributes are those Java requires, once each",
+    doc="Java requires the content type of the signed content, one message digest, single-valued attributes given "
+        "once, and a CMSAlgorithmProtection attribute (RFC 6211), if any, naming the algorithms used.",
+    passes="a block written by `sign` or jarsigner", fails="two message-digest attributes")
+SIG_FILE_CHANGED = declare(
+    "sig-file-changed", "signature", Severity.ERROR, "the .SF file is the one the signature signed",
+    doc="The signed attributes hold the digest of the .SF file; a different digest means the .SF file was edited "
+        "after signing.", passes="a .taco as `sign` wrote it", fails="a .SF file with one line changed")
+SIG_SIGNATURE_INVALID = declare(
+    "sig-signature-invalid", "signature", Severity.ERROR, "the signature verifies with the signer's certificate",
+    doc="The signature value must verify over the signed attributes with the public key of the certificate the "
+        "block names as the signer.", passes="a .taco as `sign` wrote it",
+    fails="a block whose certificate belongs to another key")
+
+
 class SignatureProblem(Exception):
-    """A signature that does not verify, or a structure that is not what a signature block holds."""
+    """A signature that does not verify, or a structure that is not what a signature block holds; ``rule`` is the
+    check that failed (None where the caller's context decides, as for a timestamp token)."""
+
+    def __init__(self, message: str, rule: Rule | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -104,14 +152,15 @@ def load_signed_data(data: bytes, what: str) -> cms.SignedData:
     try:
         info = cms.ContentInfo.load(data, strict=True)
         if info["content_type"].native != "signed_data":
-            raise SignatureProblem(f"{what} is {info['content_type'].native}, not SignedData")
+            raise SignatureProblem(f"{what} is {info['content_type'].native}, not SignedData", SIG_BLOCK_UNREADABLE)
         signed_data = info["content"]
         for part in ("digest_algorithms", "encap_content_info", "certificates", "signer_infos"):
             signed_data[part]  # parse the parts used now, so malformed ones fail here
     except (ValueError, TypeError, KeyError) as exc:
-        raise SignatureProblem(f"{what} is not a readable CMS SignedData structure ({exc})") from None
+        raise SignatureProblem(f"{what} is not a readable CMS SignedData structure ({exc})",
+                               SIG_BLOCK_UNREADABLE) from None
     if not isinstance(signed_data, cms.SignedData):
-        raise SignatureProblem(f"{what} is not SignedData")
+        raise SignatureProblem(f"{what} is not SignedData", SIG_BLOCK_UNREADABLE)
     return signed_data
 
 
@@ -119,7 +168,8 @@ def certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
     """The X.509 certificates the structure carries (other certificate kinds are skipped)."""
     choices = signed_data["certificates"] or []
     if len(choices) > MAX_CERTIFICATES:
-        raise SignatureProblem(f"it carries {len(choices)} certificates, more than {MAX_CERTIFICATES}")
+        raise SignatureProblem(f"it carries {len(choices)} certificates, more than {MAX_CERTIFICATES}",
+                               SIG_TOO_MANY_CERTIFICATES)
     found = []
     for number, choice in enumerate(choices, 1):
         if choice.name != "certificate":
@@ -130,10 +180,11 @@ def certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
             found.append(x509.load_der_x509_certificate(cert.dump()))
         except (ValueError, TypeError) as exc:  # Java's parser refuses the whole signature on such a certificate
             raise SignatureProblem(f"certificate {number} of the {len(choices)} it carries cannot be read, so "
-                                   f"Java finds the signature not parsable ({exc})") from None
+                                   f"Java finds the signature not parsable ({exc})", SIG_BLOCK_UNREADABLE) from None
         if not same_algorithm:
             raise SignatureProblem(f"certificate {number} of the {len(choices)} it carries names two different "
-                                   "signature algorithms (inside and outside its signed part), which Java refuses")
+                                   "signature algorithms (inside and outside its signed part), which Java refuses",
+                                   SIG_BLOCK_UNREADABLE)
     return found
 
 
@@ -145,18 +196,19 @@ def signer_certificate(signer_info: cms.SignerInfo, pool: list[x509.Certificate]
     sid = signer_info["sid"]
     if sid.name != "issuer_and_serial_number":
         raise SignatureProblem("the signer is identified by subject key identifier, which Java cannot read (it "
-                               "reads issuer and serial number only)")
+                               "reads issuer and serial number only)", SIG_SIGNER_CERTIFICATE_MISSING)
     for cert in pool:
         asn1_cert = to_asn1(cert)
         if asn1_cert.serial_number == sid.chosen["serial_number"].native and asn1_cert.issuer == sid.chosen["issuer"]:
             return cert
-    raise SignatureProblem("the signature block does not carry the signer's certificate")
+    raise SignatureProblem("the signature block does not carry the signer's certificate",
+                           SIG_SIGNER_CERTIFICATE_MISSING)
 
 
 def hash_name(signer_info: cms.SignerInfo) -> str:
     name = str(signer_info["digest_algorithm"]["algorithm"].native)
     if name not in _HASHES:
-        raise SignatureProblem(f"unsupported digest algorithm {name}")
+        raise SignatureProblem(f"unsupported digest algorithm {name}", SIG_ALGORITHM_UNSUPPORTED)
     return name
 
 
@@ -174,10 +226,11 @@ def _signed_attribute_values(attributes: cms.CMSAttributes) -> dict[str, list[ob
     for attribute in attributes:
         kind = str(attribute["type"].native)
         if kind in values:
-            raise SignatureProblem(f"the signed attribute {kind} is given twice")
+            raise SignatureProblem(f"the signed attribute {kind} is given twice", SIG_ATTRIBUTES_INVALID)
         values[kind] = list(attribute["values"])
         if kind in _SINGLE_VALUED and len(values[kind]) != 1:
-            raise SignatureProblem(f"the signed attribute {kind} has {len(values[kind])} values, not one")
+            raise SignatureProblem(f"the signed attribute {kind} has {len(values[kind])} values, not one",
+                                   SIG_ATTRIBUTES_INVALID)
     return values
 
 
@@ -186,11 +239,12 @@ def _check_algorithm_protection(signer_info: cms.SignerInfo, protection: cms.CMS
     if _algorithm_id(protection["digest_algorithm"]) != _algorithm_id(signer_info["digest_algorithm"]):
         raise SignatureProblem(f"the CMSAlgorithmProtection attribute names the digest "
                                f"{protection['digest_algorithm']['algorithm'].native}, but the signature uses "
-                               f"{signer_info['digest_algorithm']['algorithm'].native}")
+                               f"{signer_info['digest_algorithm']['algorithm'].native}", SIG_ATTRIBUTES_INVALID)
     named = protection["signature_algorithm"]
     if isinstance(named, core.Void) or _algorithm_id(named) != _algorithm_id(signer_info["signature_algorithm"]):
         raise SignatureProblem("the CMSAlgorithmProtection attribute names another signature algorithm than the "
-                               f"one used ({signer_info['signature_algorithm']['algorithm'].native})")
+                               f"one used ({signer_info['signature_algorithm']['algorithm'].native})",
+                               SIG_ATTRIBUTES_INVALID)
 
 
 def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.Certificate, content_type: str,
@@ -204,7 +258,7 @@ def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.C
     digest = hash_name(signer_info)
     problem = digest_problem(digest, when)
     if problem:
-        raise SignatureProblem(f"its digest algorithm: {problem}")
+        raise SignatureProblem(f"its digest algorithm: {problem}", SIG_ALGORITHM_DISABLED)
     attributes = signer_info["signed_attrs"]
     if isinstance(attributes, core.Void) or not len(attributes):
         signed = content
@@ -213,12 +267,12 @@ def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.C
         kinds = [getattr(v, "native", None) for v in values.get("content_type", [])]
         if kinds != [content_type]:
             raise SignatureProblem(f"the signed content type is {kinds[0] if kinds else 'missing'}, not "
-                                   f"{content_type}")
+                                   f"{content_type}", SIG_ATTRIBUTES_INVALID)
         digests = [getattr(v, "native", None) for v in values.get("message_digest", [])]
         if len(digests) != 1:
-            raise SignatureProblem("the signed attributes carry no message digest")
+            raise SignatureProblem("the signed attributes carry no message digest", SIG_ATTRIBUTES_INVALID)
         if digests[0] != hashlib.new(digest, content).digest():
-            raise SignatureProblem("the signed content does not match the digest in the signature")
+            raise SignatureProblem("the signed content does not match the digest in the signature", SIG_FILE_CHANGED)
         for protection in values.get("cms_algorithm_protection", []):
             _check_algorithm_protection(signer_info, protection)
         signed = _set_encoding(attributes)
@@ -226,22 +280,24 @@ def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.C
     try:
         kind = algorithm.signature_algo
     except ValueError:
-        raise SignatureProblem(f"unsupported signature algorithm {algorithm['algorithm'].native}") from None
+        raise SignatureProblem(f"unsupported signature algorithm {algorithm['algorithm'].native}",
+                               SIG_ALGORITHM_UNSUPPORTED) from None
     try:
         named_hash = algorithm.hash_algo
     except ValueError:  # plain rsaEncryption / ecPublicKey names no hash: the digest algorithm applies
         named_hash = digest
     if named_hash != digest:  # the JDK builds the algorithm from both and refuses them when they disagree
         raise SignatureProblem(f"its signature algorithm {algorithm['algorithm'].native} names another digest than "
-                               f"its digest algorithm {digest}, which Java refuses")
+                               f"its digest algorithm {digest}, which Java refuses", SIG_ALGORITHM_UNSUPPORTED)
     hash_algorithm = _HASHES[digest]()
     problem = digest_problem(hash_algorithm.name, when)
     if problem:
-        raise SignatureProblem(f"its signature algorithm {algorithm['algorithm'].native}: {problem}")
+        raise SignatureProblem(f"its signature algorithm {algorithm['algorithm'].native}: {problem}",
+                               SIG_ALGORITHM_DISABLED)
     key = cert.public_key()
     problem = key_problem(key, JAR_MINIMUM_BITS, "jdk.jar.disabledAlgorithms")
     if problem:
-        raise SignatureProblem(f"the signer's key: {problem}")
+        raise SignatureProblem(f"the signer's key: {problem}", SIG_ALGORITHM_DISABLED)
     signature = signer_info["signature"].native
     try:
         if kind == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
@@ -250,8 +306,9 @@ def verify_signer_info(signer_info: cms.SignerInfo, content: bytes, cert: x509.C
             key.verify(signature, signed, ec.ECDSA(hash_algorithm))
         else:
             raise SignatureProblem(f"unsupported signature algorithm {algorithm['algorithm'].native} for a "
-                                   f"{type(key).__name__.lstrip('_')}")
+                                   f"{type(key).__name__.lstrip('_')}", SIG_ALGORITHM_UNSUPPORTED)
     except InvalidSignature:
-        raise SignatureProblem("the signature does not verify with the signer's certificate") from None
+        raise SignatureProblem("the signature does not verify with the signer's certificate",
+                               SIG_SIGNATURE_INVALID) from None
     except UnsupportedAlgorithm as exc:
-        raise SignatureProblem(f"unsupported signature algorithm: {exc}") from None
+        raise SignatureProblem(f"unsupported signature algorithm: {exc}", SIG_ALGORITHM_UNSUPPORTED) from None

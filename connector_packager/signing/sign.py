@@ -31,13 +31,16 @@ from connector_packager.archive.taco_writer import CREATED_BY, DEFAULT_TIMESTAMP
 from connector_packager.archive.zip_reader import (
     MAX_ENTRIES,
     MAX_UNPACKED_BYTES,
+    ZIP_NAME_UNSAFE,
+    ZIP_TOO_MANY_ENTRIES,
+    ZIP_UNPACKED_TOO_LARGE,
     ArchiveError,
     case_warnings,
     parse_archive,
 )
 from connector_packager.catalogue import Severity, declare
 from connector_packager.errors import PackagerError
-from connector_packager.findings import Finding, warning
+from connector_packager.findings import Finding, error, warning
 from connector_packager.signing.algorithm_policy import (
     JAR_MINIMUM_BITS,
     certificate_key_problem,
@@ -61,11 +64,32 @@ from connector_packager.signing.cms_block import (
 from connector_packager.signing.signers import Signer
 from connector_packager.signing.timestamp import request_timestamp
 
-SIGN_WARNING = declare(
-    "sign-warning", "signature", Severity.WARNING, "the signature `sign` writes is one Tableau loads everywhere",
-    doc="Signing goes ahead, but the author should know what keeps Tableau from loading the connector.",
-    passes="signing with a CA-issued code-signing certificate and a timestamp authority",
-    fails="signing with a self-signed certificate")
+SIGN_CERTIFICATE_NOT_VALID = declare(
+    "sign-certificate-not-valid", "signature", Severity.ERROR, "the signer certificate is valid now",
+    doc="`sign` refuses to sign with a certificate that has expired or is not valid yet: Tableau would refuse the "
+        "connector.", passes="a certificate valid today", fails="a certificate that expired yesterday")
+SIGN_CERTIFICATE_USAGE = declare(
+    "sign-certificate-usage", "signature", Severity.ERROR, "the signer certificate is for code signing",
+    doc="`sign` refuses a certificate whose key usage, extended key usage or Netscape certificate type excludes "
+        "code signing: Java would refuse the signature.", passes="extended key usage codeSigning",
+    fails="a TLS server certificate")
+SIGN_KEY_TOO_WEAK = declare(
+    "sign-key-too-weak", "signature", Severity.ERROR, "the signer key is one Java allows for JAR signatures",
+    doc="jdk.jar.disabledAlgorithms refuses RSA and DSA keys under 1024 bits.", passes="RSA 2048",
+    fails="RSA 512")
+SIGN_ALGORITHM_REFUSED = declare(
+    "sign-algorithm-refused", "signature", Severity.ERROR, "every certificate of the chain uses algorithms Java "
+    "allows",
+    doc="jdk.certpath.disabledAlgorithms refuses MD2 and MD5 certificate signatures and small keys anywhere in the "
+        "chain.", passes="SHA-256 certificate signatures", fails="an intermediate signed with MD5")
+SIGN_NO_TIMESTAMP = declare(
+    "sign-no-timestamp", "signature", Severity.WARNING, "the signature is timestamped",
+    doc="`sign` without --tsa writes a signature Tableau will not load; it is allowed for tests and warned about.",
+    passes="sign --tsa URL", fails="sign without --tsa")
+SIGN_SELF_SIGNED = declare(
+    "sign-self-signed", "signature", Severity.WARNING, "the signer certificate is issued by a CA",
+    doc="Tableau loads a connector signed with a self-signed certificate only where that certificate is trusted.",
+    passes="a certificate from a public code-signing CA", fails="a certificate made with keytool -genkeypair")
 
 
 @dataclass
@@ -82,24 +106,25 @@ class Signed:
         return jar_bytes(self.entries)
 
 
-def certificate_problems(signer: Signer, when: dt.datetime) -> list[str]:
+def certificate_problems(signer: Signer, when: dt.datetime) -> list[Finding]:
     """Why Tableau would refuse anything this certificate signs, whatever the truststore."""
     leaf = signer.chain[0]
     problems = []
     expired = validity_problem(leaf, when)
     if expired:
-        problems.append(f"the signer certificate {expired}")
+        problems.append(error(SIGN_CERTIFICATE_NOT_VALID, f"the signer certificate {expired}"))
     usage = usage_problem(leaf, ExtendedKeyUsageOID.CODE_SIGNING) or netscape_type_problem(leaf)
     if usage:
-        problems.append(f"the signer certificate {describe(leaf)}: {usage}")
+        problems.append(error(SIGN_CERTIFICATE_USAGE, f"the signer certificate {describe(leaf)}: {usage}"))
     key = key_problem(leaf.public_key(), JAR_MINIMUM_BITS, "jdk.jar.disabledAlgorithms")
     if key:
-        problems.append(f"the signer certificate {describe(leaf)} has {key}")
+        problems.append(error(SIGN_KEY_TOO_WEAK, f"the signer certificate {describe(leaf)} has {key}"))
     for cert in signer.chain:
         algorithm = (signature_hash_problem(cert, when) if not is_self_signed(cert) else None) or \
             certificate_key_problem(cert)
         if algorithm:
-            problems.append(f"the certificate {describe(cert)} uses an algorithm Java refuses: {algorithm}")
+            problems.append(error(SIGN_ALGORITHM_REFUSED, f"the certificate {describe(cert)} uses an algorithm Java "
+                                  f"refuses: {algorithm}"))
     return problems
 
 
@@ -121,7 +146,7 @@ def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, ch
 def _refuse_unusable(signer: Signer, when: dt.datetime) -> None:
     problems = certificate_problems(signer, when)
     if problems:
-        raise PackagerError(f"will not sign: {problems[0]}; Tableau would refuse the connector",
+        raise PackagerError(f"will not sign: {problems[0].message}; Tableau would refuse the connector",
                             hint="sign with a valid code-signing certificate")
 
 
@@ -130,11 +155,12 @@ def _check_unsigned(entries: list[JarEntry]) -> list[Finding]:
     signed already; warn about names that differ only in case."""
     size = sum(len(e.data) for e in entries)
     if len(entries) > MAX_ENTRIES or size > MAX_UNPACKED_BYTES:
+        rule = ZIP_TOO_MANY_ENTRIES if len(entries) > MAX_ENTRIES else ZIP_UNPACKED_TOO_LARGE
         raise ArchiveError(f"the archive would hold {len(entries)} entries of {size:,} bytes, more than the "
-                           f"{MAX_ENTRIES} entries or {MAX_UNPACKED_BYTES // 2**20} MB a .taco reader takes")
+                           f"{MAX_ENTRIES} entries or {MAX_UNPACKED_BYTES // 2**20} MB a .taco reader takes", rule)
     unsafe = [f"{quoted(e.name)} {problem}" for e in entries if (problem := name_problem(e.name))]
     if unsafe:
-        raise ArchiveError("the archive has unsafe entry names: " + "; ".join(unsafe))
+        raise ArchiveError("the archive has unsafe entry names: " + "; ".join(unsafe), ZIP_NAME_UNSAFE)
     signatures = [e.name for e in entries if is_signature_related(e.name) and e.name not in (JAR_DIR, JAR_MANIFEST)]
     if signatures:
         raise PackagerError(f"the archive is already signed ({', '.join(quoted(n) for n in signatures)})",
@@ -174,10 +200,12 @@ def sign_entries(entries: list[JarEntry], signer: Signer, alias: str, tsa_url: s
     block = signature_block(signer, info, token)
 
     if token is None:
-        warnings.append(warning(SIGN_WARNING, "the signature has no timestamp: Tableau will not load this connector"))
+        warnings.append(warning(SIGN_NO_TIMESTAMP, "the signature has no timestamp: Tableau will not load this "
+                                "connector", hint="sign again with --tsa URL (a timestamp authority)"))
     if is_self_signed(signer.chain[0]):
-        warnings.append(warning(SIGN_WARNING, f"the signer certificate {describe(signer.chain[0])} is self-signed: "
-                                "Tableau loads the connector only where that certificate is trusted"))
+        warnings.append(warning(SIGN_SELF_SIGNED, f"the signer certificate {describe(signer.chain[0])} is "
+                                "self-signed: Tableau loads the connector only where that certificate is trusted",
+                                hint="sign with a code-signing certificate from a CA for connectors you distribute"))
     signed_at = old_manifest.date_time if old_manifest else entries[0].date_time if entries else DEFAULT_TIMESTAMP
     dir_first = bool(entries) and entries[0].name == JAR_DIR
     added = [JarEntry(JAR_MANIFEST, manifest.data, signed_at), JarEntry(f"META-INF/{base}.SF", sf, signed_at),

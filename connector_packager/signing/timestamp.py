@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from connector_packager import __version__
+from connector_packager.catalogue import Severity, declare
 from connector_packager.errors import PackagerError
 from connector_packager.signing.algorithm_policy import digest_problem
 from connector_packager.signing.certificates import usage_problem
@@ -36,6 +37,14 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 IMPRINT_DIGESTS = ("sha1", "sha224", "sha256", "sha384", "sha512", "md5")
 CONTENT_TYPE_QUERY = "application/timestamp-query"
 CONTENT_TYPE_REPLY = "application/timestamp-reply"
+
+TIMESTAMP_INVALID = declare(
+    "timestamp-invalid", "signature", Severity.ERROR, "the timestamp token is valid and stamps this signature",
+    doc="An RFC 3161 token: SignedData holding TSTInfo, one signer whose certificate is for time stamping, a "
+        "signature that verifies, algorithms Java allows at the token's time, and a message imprint equal to the "
+        "digest of this signature's value. The message says which part fails.",
+    passes="a token from the timestamp authority `sign --tsa` asked",
+    fails="a token copied from another signature")
 
 
 @dataclass

@@ -23,7 +23,21 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
 
+from connector_packager.catalogue import Severity, declare
 from connector_packager.errors import InputOutputProblem, PackagerError
+from connector_packager.findings import Finding, warning
+
+SIGN_CHAIN_INCOMPLETE = declare(
+    "sign-chain-incomplete", "signature", Severity.WARNING, "the signature carries the chain up to a trusted root",
+    doc="After signing, the chain the signature carries is compared with the default truststore: a chain that "
+        "stops at a certificate whose issuer is neither in it nor a trusted root lacks an intermediate, and "
+        "Tableau cannot build the path.", passes="--cert-chain leaf.pem intermediate.pem",
+    fails="--cert-chain leaf.pem (the intermediate left out)")
+SIGN_CHAIN_UNCHECKED = declare(
+    "sign-chain-unchecked", "signature", Severity.WARNING, "the default truststore can be read after signing",
+    doc="The check for a missing intermediate needs the default truststore (a Java runtime's cacerts, else "
+        "certifi's roots); when it cannot be read the signature is written anyway and this says the check was "
+        "skipped.", passes="a readable cacerts", fails="JAVA_HOME naming a runtime whose cacerts is damaged")
 
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
 JCEKS_MAGIC = b"\xce\xce\xce\xce"
@@ -92,7 +106,7 @@ def named_truststore(path: Path | None, password: str | None = None) -> TrustSto
     return TrustStore(load_truststore(path, password), str(path))
 
 
-def chain_gap(chain: list[x509.Certificate], trust: TrustStore) -> str | None:
+def chain_gap(chain: list[x509.Certificate], trust: TrustStore) -> Finding | None:
     """Why ``chain`` may lack an intermediate: it stops before a self-signed root at a certificate no trusted root
     issued. None when it is complete."""
     from connector_packager.signing.certificates import describe, issued_by, missing_issuer
@@ -100,9 +114,16 @@ def chain_gap(chain: list[x509.Certificate], trust: TrustStore) -> str | None:
     lacking = missing_issuer(chain)
     if lacking is None or any(issued_by(chain[-1], root) for root in trust.certificates):
         return None
-    return (f"the certificate chain stops at {describe(chain[-1])}, issued by {lacking.rfc4514_string()}, which is "
-            f"neither in the chain nor a trusted root ({trust.source}): if it is an intermediate CA, add its "
-            "certificate to the chain, or Tableau cannot build the chain to a trusted root")
+    return warning(SIGN_CHAIN_INCOMPLETE, f"the certificate chain stops at {describe(chain[-1])}, issued by "
+                   f"{lacking.rfc4514_string()}, which is neither in the chain nor a trusted root ({trust.source}): "
+                   "if it is an intermediate CA, add its certificate to the chain, or Tableau cannot build the chain "
+                   "to a trusted root", hint="add the intermediate CA's certificate to --cert-chain")
+
+
+def chain_unchecked(problem: PackagerError) -> Finding:
+    """The warning when the default truststore cannot be read, so :func:`chain_gap` could not look."""
+    return warning(SIGN_CHAIN_UNCHECKED, f"the certificate chain was not checked for a missing intermediate: "
+                   f"{problem.message}", hint=problem.hint)
 
 
 def load_truststore(path: Path, password: str | None = None) -> list[x509.Certificate]:
