@@ -24,7 +24,7 @@ from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto.parser import emit
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -44,8 +44,11 @@ def _name(text: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
 
 
-def _cert(subject: x509.Name, issuer: x509.Name, public: ec.EllipticCurvePublicKey, signer: ec.EllipticCurvePrivateKey,
-          *, ca: bool, eku: bool = False) -> x509.Certificate:
+PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+
+
+def _cert(subject: x509.Name, issuer: x509.Name, public: PublicKey, signer: ec.EllipticCurvePrivateKey, *, ca: bool,
+          eku: bool = False) -> x509.Certificate:
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public)
                .serial_number(x509.random_serial_number()).not_valid_before(NOW - dt.timedelta(days=1))
                .not_valid_after(NOW + dt.timedelta(days=365))
@@ -76,7 +79,7 @@ class World:
     chain_pem: Path
 
     def leaf_for(self, subject: x509.Name, issuer_key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
-                 public: ec.EllipticCurvePublicKey | None = None) -> x509.Certificate:
+                 public: PublicKey | None = None) -> x509.Certificate:
         return _cert(subject, issuer, public or self.author_key.public_key(), issuer_key, ca=False, eku=True)
 
 
@@ -251,6 +254,39 @@ def test_hostile_ca_reply(world: World, tmp_path: Path, make: Maker, code: int, 
     assert digest(reply) == before and digest(world.keystore) == keystore_before
 
 
+def _odd_without_small_factors(bits: int, rng: random.Random) -> int:
+    """A number that passes trial division, so that only a full primality test could show it is not prime."""
+    small = math.prod(p for p in range(3, 2000, 2) if all(p % d for d in range(3, int(p**0.5) + 1, 2)))
+    while True:
+        candidate = rng.getrandbits(bits) | (1 << (bits - 1)) | 1
+        if math.gcd(candidate, small) == 1:
+            return candidate
+
+
+def huge_rsa_key(_: World) -> bytes:
+    """An RSA private key with a 65,536-bit modulus (its primes made up: checking them is what takes hours)."""
+    rng = random.Random(65536)
+    p, q = _odd_without_small_factors(32768, rng), _odd_without_small_factors(32768, rng)
+    numbers = {"version": "two-prime", "modulus": p * q, "public_exponent": 65537,
+               "private_exponent": rng.getrandbits(65535), "prime1": p, "prime2": q,
+               "exponent1": rng.getrandbits(32767), "exponent2": rng.getrandbits(32767),
+               "coefficient": rng.getrandbits(32767)}
+    info = keys.PrivateKeyInfo({"version": 0, "private_key_algorithm": {"algorithm": "rsa", "parameters": core.Null()},
+                                "private_key": keys.RSAPrivateKey(numbers)})
+    return bytes(pem.armor("PRIVATE KEY", info.dump()))
+
+
+def huge_rsa_p12(password: str) -> Callable[[World], bytes]:
+    """A PKCS#12 file (made by ``cryptography``) holding :func:`huge_rsa_key` with a certificate for it."""
+    def make(world: World) -> bytes:
+        key = serialization.load_pem_private_key(huge_rsa_key(world), None, unsafe_skip_rsa_key_validation=True)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        cert = world.leaf_for(_name("Huge"), world.root_key, world.root.subject, key.public_key())
+        return pkcs12.serialize_key_and_certificates(b"author", key, cert, None,
+                                                     serialization.BestAvailableEncryption(password.encode()))
+    return make
+
+
 # --- keystores ----------------------------------------------------------------------------------------------------
 
 def _set_iterations(algorithm: core.Asn1Value, count: int) -> None:
@@ -320,6 +356,7 @@ KEYSTORE_CASES: list[tuple[str, Maker, int, str]] = [
     ("key encryption iterations 2**31, no MAC", write(p12_iterations("key")), 2, f"asks for {HUGE} iterations"),
     ("MAC iterations just over the JDK's limit", write(p12_iterations("mac", 5_000_001)), 2,
      "more than the 5,000,000 the JDK"),
+    ("RSA key of 65,536 bits", write(huge_rsa_p12(STOREPASS)), 2, "has 65536 bits, more than the 16384"),
 ]
 
 
@@ -361,28 +398,6 @@ def scrypt_parallel(kdf: core.Asn1Value) -> None:
     salt = core.load(kdf["parameters"].dump())[0]
     body = b"".join(value.dump() for value in (salt, core.Integer(16384), core.Integer(8), core.Integer(2**20)))
     kdf["parameters"] = core.Any.load(emit(0, 1, 16, body))
-
-
-def _odd_without_small_factors(bits: int, rng: random.Random) -> int:
-    """A number that passes trial division, so that only a full primality test could show it is not prime."""
-    small = math.prod(p for p in range(3, 2000, 2) if all(p % d for d in range(3, int(p**0.5) + 1, 2)))
-    while True:
-        candidate = rng.getrandbits(bits) | (1 << (bits - 1)) | 1
-        if math.gcd(candidate, small) == 1:
-            return candidate
-
-
-def huge_rsa_key(_: World) -> bytes:
-    """An RSA private key with a 65,536-bit modulus (its primes made up: checking them is what takes hours)."""
-    rng = random.Random(65536)
-    p, q = _odd_without_small_factors(32768, rng), _odd_without_small_factors(32768, rng)
-    numbers = {"version": "two-prime", "modulus": p * q, "public_exponent": 65537,
-               "private_exponent": rng.getrandbits(65535), "prime1": p, "prime2": q,
-               "exponent1": rng.getrandbits(32767), "exponent2": rng.getrandbits(32767),
-               "coefficient": rng.getrandbits(32767)}
-    info = keys.PrivateKeyInfo({"version": 0, "private_key_algorithm": {"algorithm": "rsa", "parameters": core.Null()},
-                                "private_key": keys.RSAPrivateKey(numbers)})
-    return bytes(pem.armor("PRIVATE KEY", info.dump()))
 
 
 KEY_CASES: list[tuple[str, Maker, int, str]] = [
@@ -446,6 +461,8 @@ TRUSTSTORE_CASES: list[tuple[str, Maker, int, str]] = [
      "looks like a Java keystore but cannot be read"),
     ("truncated JKS", write(jks(truncate=True)), 2, "looks like a Java keystore but cannot be read"),
     ("PKCS#12 MAC iterations 2**31", write(p12_iterations("mac")), 2, f"asks for {HUGE} iterations"),
+    ("PKCS#12 with an RSA key of 65,536 bits", write(huge_rsa_p12("changeit")), 2,
+     "has 65536 bits, more than the 16384"),
     ("garbage", write(bytes(range(256)) * 64), 2, "is neither PEM, DER, a Java keystore nor a PKCS#12 file"),
 ]
 

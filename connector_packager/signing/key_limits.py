@@ -11,6 +11,7 @@ RSA key factory refuses keys over 16,384 bits (as OpenSSL refuses to compute wit
 from __future__ import annotations
 
 from asn1crypto import algos, core, keys, pem, pkcs12
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from connector_packager.errors import CannotRun
 
@@ -107,6 +108,32 @@ def pkcs8_cost_problem(data: bytes) -> str | None:
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return None  # not an encrypted PKCS#8 key: nothing to derive
     return None
+
+
+def check_pkcs12_key_sizes(data: bytes, password: bytes | None, where: str) -> None:
+    """Refuse the PKCS#12 file ``data`` when a key it holds outside its encrypted parts is an RSA key over
+    :data:`MAX_RSA_BITS`: ``cryptography`` checks a key's primes while opening the file, which takes hours for a
+    huge key. Each key is decrypted once without that check, only to learn its size (a key the password does not
+    open is left to the opening itself to refuse)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    try:
+        bags = [bag for content in pkcs12.Pfx.load(data, strict=False).authenticated_safe
+                if content["content_type"].native == "data"
+                for bag in pkcs12.SafeContents.load(content["content"].native)]
+        keys_der = [(bag["bag_value"].untag().dump(), bag["bag_id"].native == "pkcs8_shrouded_key_bag") for bag in bags
+                    if bag["bag_id"].native in ("key_bag", "pkcs8_shrouded_key_bag")]
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        return  # not read here: the opening refuses it
+    for der, encrypted in keys_der:
+        try:
+            key = serialization.load_der_private_key(der, password if encrypted else None,
+                                                     unsafe_skip_rsa_key_validation=True)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            continue
+        if isinstance(key, rsa.RSAPrivateKey):
+            check_rsa_size(key.key_size, where)
 
 
 def check_rsa_size(bits: int, where: str) -> None:

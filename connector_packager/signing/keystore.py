@@ -28,7 +28,7 @@ from connector_packager.signing.key_files import (
     read_key_file,
     where,
 )
-from connector_packager.signing.key_limits import pkcs12_cost_problem, refuse_costly
+from connector_packager.signing.key_limits import check_pkcs12_key_sizes, pkcs12_cost_problem, refuse_costly
 from connector_packager.signing.signers import matching_chain, usable_key
 from connector_packager.signing.truststore import JCEKS_MAGIC, JKS_MAGIC
 from connector_packager.taco import write_file
@@ -80,6 +80,7 @@ def open_entry(path: Path, alias: str, storepass: str | None, keypass: str | Non
                         hint="keytool and openssl pkcs12 -export make PKCS#12 keystores") from None
     store, password = None, ""
     for password in dict.fromkeys(p for p in (storepass, keypass) if p is not None):
+        check_pkcs12_key_sizes(data, password.encode(), shown_path)
         try:
             store = pkcs12.load_pkcs12(data, password.encode())
             break

@@ -33,7 +33,7 @@ from connector_packager.signing.key_files import (
     read_truststore_file,
     where,
 )
-from connector_packager.signing.key_limits import pkcs12_cost_problem, refuse_costly
+from connector_packager.signing.key_limits import check_pkcs12_key_sizes, pkcs12_cost_problem, refuse_costly
 
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
 JCEKS_MAGIC = b"\xce\xce\xce\xce"
@@ -159,6 +159,7 @@ def _pkcs12_certificates(data: bytes, source: str, password: str | None) -> list
         raise CannotRun(f"{source} is neither PEM, DER, a Java keystore nor a PKCS#12 file") from None
     tries = [password] if password is not None else [None, "", JAVA_DEFAULT_STOREPASS]
     for attempt in tries:
+        check_pkcs12_key_sizes(data, attempt.encode() if attempt is not None else None, source)
         try:
             store = pkcs12.load_pkcs12(data, attempt.encode() if attempt is not None else None)
         except ValueError:
