@@ -14,6 +14,7 @@ import os
 import random
 import struct
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -516,6 +517,35 @@ def test_hostile_pkcs11_module(world: World, tmp_path: Path, make: Maker, code: 
                   "--pin-env", ENV_PASS)
     assert_refused(outcome, code, module, reason)
     assert digest(module) == before
+
+
+GARBAGE_CERTIFICATE = """
+import sys, pkcs11
+from pkcs11 import Attribute, CertificateType, ObjectClass
+module, token, pin, label = sys.argv[1:]
+with pkcs11.lib(module).get_token(token_label=token).open(user_pin=pin, rw=True) as session:
+    session.create_object({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                           Attribute.TOKEN: True, Attribute.LABEL: label, Attribute.SUBJECT: b"0\\x00",
+                           Attribute.VALUE: b"0\\x03not a certificate"})
+"""
+
+
+def test_a_token_certificate_that_is_not_one_is_left_out(world: World, tmp_path: Path) -> None:
+    """The module's answers come from a real SoftHSM2 token holding a certificate object whose value is garbage."""
+    from tests.test_pkcs11 import PIN, new_token
+
+    token = new_token(tmp_path, "hostile")
+    env = {**token.env, "TOKEN_PIN": PIN}
+    options = ["--pkcs11-module", str(token.module), "--token-label", "hostile", "--pin-env", "TOKEN_PIN"]
+    made = subprocess.run([sys.executable, "-m", "connector_packager", "key", "new", "--alias", "author",
+                           "--key-type", "ec-p256", *options], env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    subprocess.run([sys.executable, "-c", GARBAGE_CERTIFICATE, str(token.module), "hostile", PIN, "author"], env=env,
+                   check=True, capture_output=True)
+    exported = subprocess.run([sys.executable, "-m", "connector_packager", "export-cert", "--alias", "author",
+                               *options], env=env, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in exported.stderr, exported.stderr
+    assert exported.returncode == 1 and "has no certificate for 'author'" in exported.stderr, exported.stderr
 
 
 # --- key new onto what is already there ---------------------------------------------------------------------------

@@ -76,7 +76,8 @@ def open_entry(path: Path, alias: str, storepass: str | None, keypass: str | Non
     try:
         refuse_costly(pkcs12_cost_problem(data), shown_path)
     except ValueError as exc:
-        raise CannotRun(f"cannot open {shown_path}: it is not a PKCS#12 file ({exc})",
+        reason = (str(exc).splitlines() or ["unreadable"])[0]
+        raise CannotRun(f"cannot open {shown_path}: it is not a PKCS#12 file ({reason})",
                         hint="keytool and openssl pkcs12 -export make PKCS#12 keystores") from None
     store, password = None, ""
     for password in dict.fromkeys(p for p in (storepass, keypass) if p is not None):

@@ -103,11 +103,17 @@ def has_private_key(live: Any, alias: str) -> bool:
 
 
 def certificates(live: Any) -> list[tuple[str, x509.Certificate]]:
-    """Every certificate on the token, with its label."""
+    """Every X.509 certificate on the token that can be read, with its label; one whose value is not a certificate
+    (damaged, or put there by another program) is left out, as if it were not there."""
     pkcs11 = library()
-    objects = live.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE})
-    return [(obj[pkcs11.Attribute.LABEL], x509.load_der_x509_certificate(obj[pkcs11.Attribute.VALUE]))
-            for obj in objects]
+    found = []
+    for obj in live.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE}):
+        try:
+            cert = x509.load_der_x509_certificate(obj[pkcs11.Attribute.VALUE])
+            found.append((str(obj[pkcs11.Attribute.LABEL]), cert))
+        except (ValueError, TypeError, pkcs11.exceptions.PKCS11Error):
+            continue
+    return found
 
 
 class TokenKey:
