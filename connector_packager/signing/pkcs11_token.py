@@ -43,7 +43,7 @@ def check_module_file(module: Path) -> None:
     try:
         info = os.stat(module)
     except OSError as exc:
-        raise CannotRun(f"cannot read the PKCS#11 module {name}: {exc.strerror or exc}") from None
+        raise CannotRun(f"cannot load the PKCS#11 module {name}: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, device or socket)"
         raise CannotRun(f"the PKCS#11 module {name} is {kind}, not a shared library",
