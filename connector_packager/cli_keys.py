@@ -291,16 +291,18 @@ def import_cert_command(reply: Path, alias: str, truststore: Path | None, trusts
     with failures_as_exit_codes():
         from connector_packager.signing.ca_reply import check_reply, read_reply
         from connector_packager.signing.certificates import describe, public_key_bytes
+        from connector_packager.signing.key_files import where as named_file
         from connector_packager.signing.truststore import named_truststore
 
         certs = read_reply(reply)
+        source = named_file("the reply", reply)
         place = KeyPlace.from_options(alias, **where)
         trust = named_truststore(truststore, truststore_pass)
         if place.keystore is not None:
             from connector_packager.signing.keystore import install_chain
 
             entry = place.entry()
-            checked = check_reply(certs, public_key_bytes(entry.chain[0]), trust)
+            checked = check_reply(certs, public_key_bytes(entry.chain[0]), trust, source=source)
             install_chain(place.keystore, entry, checked.chain)
         else:
             from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -310,7 +312,7 @@ def import_cert_command(reply: Path, alias: str, truststore: Path | None, trusts
             token = place.token()
             token_key = TokenKey(token, place.secret, alias)
             spki = token_key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-            checked = check_reply(certs, spki, trust)
+            checked = check_reply(certs, spki, trust, source=source)
             store_certificates(token, place.secret, alias, token_key.key_id, checked.chain)
         for warning in checked.warnings:
             _say(f"Warning: {warning}")

@@ -161,11 +161,12 @@ def test_bad_replies_are_explained_and_change_nothing(openssl_ca: OpensslCa, ca_
     assert other_csr.exit_code == 0
     cases = [
         (openssl_ca.reply(tmp_path / "o.csr", tmp_path / "wrong-key.pem"), ca_trust,
-         "the reply holds no certificate for this key (it holds: CN=Someone Else"),
+         f"the reply {tmp_path / 'wrong-key.pem'} holds no certificate for this key (it holds: CN=Someone Else"),
         (openssl_ca.reply(csr, tmp_path / "tls.pem", extensions="tls_server"), ca_trust,
          "cannot sign code: its extended key usage (serverAuth) does not include codeSigning"),
         (openssl_ca.reply(csr, tmp_path / "no-intermediate.pem", with_intermediate=False), ca_trust,
-         "the chain is incomplete: CN=Careful Author was issued by CN=OpenSSL Test Intermediate,O=OpenSSL Test CA, "
+         f"the chain in the reply {tmp_path / 'no-intermediate.pem'} is incomplete: CN=Careful Author was issued by "
+         "CN=OpenSSL Test Intermediate,O=OpenSSL Test CA, "
          "which is neither in the reply nor a trusted root"),
     ]
     before = snapshot(tmp_path)
@@ -180,7 +181,7 @@ def test_bad_replies_are_explained_and_change_nothing(openssl_ca: OpensslCa, ca_
     junk = tmp_path / "junk.cer"
     junk.write_bytes(b"\x30\x03\x02\x01\x01")
     unreadable = cli("import-cert", junk, *in_keystore("--alias", "author", "--keystore", keystore), env=ENV)
-    assert unreadable.exit_code == 1 and "holds no certificate" in unreadable.output
+    assert unreadable.exit_code == 2 and "holds no certificate" in unreadable.output
     missing = cli("import-cert", tmp_path / "none.pem", *in_keystore("--alias", "author", "--keystore", keystore),
                   env=ENV)
     assert missing.exit_code == 2 and "does not exist" in missing.output

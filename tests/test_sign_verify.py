@@ -236,7 +236,7 @@ def test_truststore_as_pkcs12(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path, t
         None, None, None, [pki.root.cert], serialization.BestAvailableEncryption(b"trustpass")))
     assert verify(pki, unsigned_taco, "--truststore-pass", "trustpass", truststore=store).exit_code == 0
     wrong = verify(pki, unsigned_taco, "--truststore-pass", "nope", truststore=store)
-    assert wrong.exit_code == 1 and "--truststore-pass" in wrong.output
+    assert wrong.exit_code == 2 and "--truststore-pass" in wrong.output  # cannot be read with it: exit 2
 
 
 def test_unsigned_and_non_taco_files(pki: Pki, unsigned_taco: Path, tmp_path: Path) -> None:
@@ -265,7 +265,7 @@ def test_key_source_problems_are_explained(pki: Pki, unsigned_taco: Path, tmp_pa
     before = unsigned_taco.read_bytes()
     keystore = pki.write_p12(pki.codesign, "signer")
     cases = [
-        (["--keystore", keystore, "--alias", "author", "--storepass", "wrong", "--no-timestamp"], 1,
+        (["--keystore", keystore, "--alias", "author", "--storepass", "wrong", "--no-timestamp"], 2,
          "the password is wrong"),
         (["--keystore", keystore, "--alias", "someone", "--storepass", PASSWORD, "--no-timestamp"], 1,
          "holds the key 'author', not 'someone'"),
@@ -294,7 +294,7 @@ def test_a_jks_keystore_is_refused_with_the_conversion_command(unsigned_taco: Pa
     jks = tmp_path / "old.jks"
     jks.write_bytes(b"\xfe\xed\xfe\xed\x00\x00\x00\x02\x00\x00\x00\x00")
     result = cli("sign", unsigned_taco, "--keystore", jks, "--alias", "a", "--storepass", "x", "--no-timestamp")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"keytool -importkeystore -srckeystore {jks} -srcstoretype JKS -destkeystore {tmp_path / 'old.p12'} " \
            "-deststoretype PKCS12" in result.output
 
@@ -364,9 +364,9 @@ def test_an_encrypted_pem_key_needs_its_password(pki: Pki, unsigned_taco: Path, 
                                                    serialization.BestAvailableEncryption(b"key-secret")))
     base = ["sign", unsigned_taco, "--key", key, "--cert-chain", chain, "--alias", "author", "--no-timestamp"]
     missing = cli(*base)
-    assert missing.exit_code == 1 and "is encrypted" in missing.output and "--keypass" in missing.output
+    assert missing.exit_code == 2 and "is encrypted" in missing.output and "--keypass" in missing.output
     wrong = cli(*base, "--keypass", "nope")
-    assert wrong.exit_code == 1 and "the password is wrong" in wrong.output
+    assert wrong.exit_code == 2 and "the password is wrong" in wrong.output
     assert cli(*base, "--keypass", "key-secret").exit_code == 0
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from connector_packager.archive.entry_names import shown
 from connector_packager.archive.refusal import ArchiveError
 from connector_packager.catalogue import Severity, declare
-from connector_packager.errors import InputOutputProblem
+from connector_packager.errors import InputOutputProblem, PackagerError
 
 #: The largest .taco read (a connector is a few hundred KB; Tableau's own samples are under 1 MB).
 MAX_INPUT_BYTES = 32 * 1024 * 1024
@@ -23,9 +24,20 @@ TACO_TOO_LARGE = declare(
 
 
 def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """The bytes of the regular file ``path``, read once. A FIFO, device, socket or folder is refused before it is
-    opened, and again on the open descriptor (opened non-blocking, so a FIFO swapped in meanwhile cannot hang)."""
-    where = shown(str(path))
+    """The bytes of the regular file ``path``, read once (see :func:`read_regular_file`); a larger one fails the
+    check (exit 1): it is not a .taco this tool reads."""
+    return read_regular_file(path, limit, kind="a .taco file",
+                             too_large=lambda message: ArchiveError(message, TACO_TOO_LARGE),
+                             too_large_reason="not a .taco this tool reads")
+
+
+def read_regular_file(path: Path, limit: int, *, what: str = "", kind: str, too_large: Callable[[str], PackagerError],
+                      too_large_reason: str) -> bytes:
+    """The bytes of the regular file ``path`` (called ``what``, e.g. "the keystore", in messages), read once and at
+    most ``limit`` of them. A FIFO, device, socket or folder is refused before it is opened, and again on the open
+    descriptor (opened non-blocking, so a FIFO swapped in meanwhile cannot hang); ``kind`` names what was expected.
+    A file over ``limit`` raises ``too_large`` with ``too_large_reason``, without reading past the limit."""
+    where = f"{what} {shown(str(path))}" if what else shown(str(path))
     try:
         before = os.stat(path)
     except FileNotFoundError:
@@ -33,14 +45,15 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     except OSError as exc:
         raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
                                  hint="check the permissions of the file and of the folders above it") from None
-    _check_kind(before, where, limit)
+    refusal = _Refusal(where, kind, limit, too_large, too_large_reason)
+    refusal.check_kind(before)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
                                  hint="check the permissions of the file and of the folders above it") from None
     try:
-        _check_kind(os.fstat(fd), where, limit)
+        refusal.check_kind(os.fstat(fd))
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -49,7 +62,7 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
                 break
             total += len(chunk)
             if total > limit:
-                raise ArchiveError(_too_large(where, limit), TACO_TOO_LARGE)
+                raise refusal.too_large_error()
             chunks.append(chunk)
     except OSError as exc:
         raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
@@ -59,14 +72,22 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-def _check_kind(info: os.stat_result, where: str, limit: int) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise InputOutputProblem(f"{where} is a folder, not a .taco file")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputOutputProblem(f"{where} is not a regular file (a pipe, device or socket); not a .taco file")
-    if info.st_size > limit:
-        raise ArchiveError(_too_large(where, limit), TACO_TOO_LARGE)
+class _Refusal:
+    """How a file that is not a regular file of at most ``limit`` bytes is refused."""
 
+    def __init__(self, where: str, kind: str, limit: int, too_large: Callable[[str], PackagerError],
+                 reason: str) -> None:
+        self.where, self.kind, self.limit, self.too_large, self.reason = where, kind, limit, too_large, reason
 
-def _too_large(where: str, limit: int) -> str:
-    return f"{where} is larger than {limit // 2**20} MB; not a .taco this tool reads"
+    def check_kind(self, info: os.stat_result) -> None:
+        if stat.S_ISDIR(info.st_mode):
+            raise InputOutputProblem(f"{self.where} is a folder, not {self.kind}")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputOutputProblem(f"{self.where} is not a regular file (a pipe, device or socket); not "
+                                     f"{self.kind}")
+        if info.st_size > self.limit:
+            raise self.too_large_error()
+
+    def too_large_error(self) -> PackagerError:
+        size = f"{self.limit // 2**20} MB" if self.limit >= 2**20 else f"{self.limit // 2**10} KB"
+        return self.too_large(f"{self.where} is larger than {size}; {self.reason}")

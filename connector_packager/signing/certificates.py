@@ -11,15 +11,27 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from connector_packager.archive.entry_names import shown
+
 ANY_EKU = x509.ObjectIdentifier("2.5.29.37.0")
 _EKU_NAMES = {ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth", ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
               ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning", ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
               ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping", ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning"}
 
 
+#: The longest chain :func:`order_chain` builds (real ones have 2 to 5 certificates).
+MAX_CHAIN_LENGTH = 20
+
+
 def describe(cert: x509.Certificate) -> str:
-    """The subject as people read it (``CN=..., O=...``)."""
-    return cert.subject.rfc4514_string() or f"(empty subject, serial {cert.serial_number:x})"
+    """The subject as people read it (``CN=..., O=...``), shown so that it cannot forge output."""
+    return name_text(cert.subject) or f"(empty subject, serial {cert.serial_number:x})"
+
+
+def name_text(name: x509.Name) -> str:
+    """``name`` in RFC 4514 form with every unprintable character (line breaks, control characters, bidirectional
+    overrides) escaped, as messages show names a certificate's author chose."""
+    return shown(name.rfc4514_string())
 
 
 def public_key_bytes(cert: x509.Certificate) -> bytes:
@@ -50,14 +62,20 @@ def is_self_signed(cert: x509.Certificate) -> bool:
 
 
 def order_chain(leaf: x509.Certificate, others: Iterable[x509.Certificate]) -> list[x509.Certificate]:
-    """``leaf`` followed by the certificates among ``others`` that issued it, in order, as far as they go."""
-    pool = [c for c in others if c != leaf]
-    chain = [leaf]
-    while not is_self_signed(chain[-1]):
-        parent = next((c for c in pool if c not in chain and issued_by(chain[-1], c)), None)
+    """``leaf`` followed by the certificates among ``others`` that issued it, in order, as far as they go: each
+    certificate used once (an issuer loop ends), at most :data:`MAX_CHAIN_LENGTH` of them, candidates looked up
+    by name so that a large pool costs one pass."""
+    by_subject: dict[bytes, list[x509.Certificate]] = {}
+    for cert in others:
+        by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
+    chain, used = [leaf], {leaf}
+    while len(chain) < MAX_CHAIN_LENGTH and not is_self_signed(chain[-1]):
+        candidates = by_subject.get(chain[-1].issuer.public_bytes(), [])
+        parent = next((c for c in candidates if c not in used and issued_by(chain[-1], c)), None)
         if parent is None:
             break
         chain.append(parent)
+        used.add(parent)
     return chain
 
 

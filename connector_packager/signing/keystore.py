@@ -9,6 +9,7 @@ Keystores are written as keytool (JDK 17) reads them: AES-256 and SHA-256.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from connector_packager.archive.atomic_write import write_file
-from connector_packager.errors import PackagerError, UsageProblem
+from connector_packager.archive.entry_names import shown
+from connector_packager.errors import CannotRun, PackagerError, UsageProblem
+from connector_packager.signing.certificates import describe
+from connector_packager.signing.key_files import (
+    MAX_CHAIN_CERTIFICATES,
+    check_certificate_count,
+    read_key_file,
+    where,
+)
+from connector_packager.signing.key_limits import check_pkcs12_key_sizes, pkcs12_cost_problem, refuse_costly
 from connector_packager.signing.signers import matching_chain, usable_key
 from connector_packager.signing.truststore import JCEKS_MAGIC, JKS_MAGIC
 
@@ -44,44 +54,52 @@ class KeystoreEntry:
 
 
 def read_keystore(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageProblem(f"the keystore {path} does not exist",
-                           hint="make one with: connector-packager key new --alias NAME --keystore FILE") from None
-    except OSError as exc:
-        raise UsageProblem(f"cannot read the keystore {path}: {exc.strerror or exc}") from None
+    """The bytes of the keystore ``path``, read bounded (:mod:`key_files`); a JKS or JCEKS keystore is refused with
+    the command that converts it."""
+    if not os.path.lexists(path):
+        raise UsageProblem(f"{where('the keystore', path)} does not exist",
+                           hint="make one with: connector-packager key new --alias NAME --keystore FILE")
+    data = read_key_file(path, "the keystore", "a PKCS#12 keystore")
     if data.startswith((JKS_MAGIC, JCEKS_MAGIC)):
         kind = "JKS" if data.startswith(JKS_MAGIC) else "JCEKS"
-        raise PackagerError(f"{path} is a {kind} keystore; only PKCS#12 keystores are read",
-                            hint=f"convert it once with: keytool -importkeystore -srckeystore {path} "
-                                 f"-srcstoretype {kind} -destkeystore {path.with_suffix('.p12')} "
-                                 "-deststoretype PKCS12")
+        raise CannotRun(f"{shown(str(path))} is a {kind} keystore; only PKCS#12 keystores are read",
+                        hint=shown(f"convert it once with: keytool -importkeystore -srckeystore {path} "
+                                   f"-srcstoretype {kind} -destkeystore {path.with_suffix('.p12')} "
+                                   "-deststoretype PKCS12"))
     return data
 
 
 def open_entry(path: Path, alias: str, storepass: str | None, keypass: str | None = None) -> KeystoreEntry:
     """The key called ``alias`` in the keystore ``path``, with its chain."""
     data = read_keystore(path)
+    shown_path = where("the keystore", path)
+    try:
+        refuse_costly(pkcs12_cost_problem(data), shown_path)
+    except ValueError as exc:
+        reason = (str(exc).splitlines() or ["unreadable"])[0]
+        raise CannotRun(f"cannot open {shown_path}: it is not a PKCS#12 file ({reason})",
+                        hint="keytool and openssl pkcs12 -export make PKCS#12 keystores") from None
     store, password = None, ""
     for password in dict.fromkeys(p for p in (storepass, keypass) if p is not None):
+        check_pkcs12_key_sizes(data, password.encode(), shown_path)
         try:
             store = pkcs12.load_pkcs12(data, password.encode())
             break
         except ValueError:
             continue
     if store is None:
-        raise PackagerError(f"cannot open the keystore {path}: not a PKCS#12 file, or the password is wrong",
-                            hint="give the keystore password with --storepass-env (or --storepass)")
+        raise CannotRun(f"cannot open {shown_path}: the password is wrong, or it is not a PKCS#12 file this tool "
+                        "reads", hint="give the keystore password with --storepass-env (or --storepass)")
     if store.key is None or store.cert is None:
-        raise PackagerError(f"the keystore {path} holds no private key with its certificate")
+        raise CannotRun(f"{shown_path} holds no private key with its certificate")
     name = store.cert.friendly_name
     if name is not None and name.decode("utf-8", "replace").lower() != alias.lower():
-        raise PackagerError(f"the keystore {path} holds the key {name.decode('utf-8', 'replace')!r}, "
+        raise PackagerError(f"{shown_path} holds the key {name.decode('utf-8', 'replace')!r}, "
                             f"not {alias!r}", hint="pass that name as --alias")
-    key = usable_key(store.key, str(path))
+    key = usable_key(store.key, shown_path)
     certs = [store.cert.certificate, *(c.certificate for c in store.additional_certs)]
-    chain = matching_chain(key, certs, str(path))
+    check_certificate_count(len(certs), MAX_CHAIN_CERTIFICATES, shown_path)
+    chain = matching_chain(key, certs, shown_path)
     others = sorted({c.friendly_name.decode("utf-8", "replace") for c in store.additional_certs
                      if c.friendly_name is not None and c.friendly_name.lower() != alias.lower().encode()}
                     | {_describe_extra(c.certificate) for c in store.additional_certs
@@ -90,7 +108,7 @@ def open_entry(path: Path, alias: str, storepass: str | None, keypass: str | Non
 
 
 def _describe_extra(cert: x509.Certificate) -> str:
-    return f"a certificate for {cert.subject.rfc4514_string()}"
+    return f"a certificate for {describe(cert)}"
 
 
 def _serialize(alias: str, key: PrivateKey, chain: list[x509.Certificate], password: str) -> bytes:
@@ -128,7 +146,7 @@ def install_chain(path: Path, entry: KeystoreEntry, chain: list[x509.Certificate
     keystore holds other entries, which rewriting it would lose."""
     if entry.others:
         raise PackagerError(f"the keystore {path} holds other entries besides {entry.alias!r} "
-                            f"({', '.join(entry.others)}); rewriting it would lose them, so it is left as it is",
+                            f"({shown(', '.join(entry.others))}); rewriting it would lose them, so it is left as it is",
                             hint="export the key to a keystore of its own with keytool -importkeystore "
                                  "-srcalias ALIAS, or install the reply with keytool -importcert")
     data = _serialize(entry.alias, entry.key, chain, entry.password)

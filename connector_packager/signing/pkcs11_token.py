@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from connector_packager.errors import PackagerError
+from connector_packager.archive.entry_names import shown
+from connector_packager.errors import CannotRun, PackagerError
 from connector_packager.signing.key_types import KeyType
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
@@ -33,9 +35,25 @@ def library() -> Any:
     return pkcs11
 
 
+def check_module_file(module: Path) -> None:
+    """Refuse a module that is not a regular file (links followed) before the loader opens it: opening a FIFO would
+    wait forever, and a folder or device is no library. What a real library does once loaded is native code the user
+    chose to run: it is not sandboxed."""
+    name = shown(str(module))
+    try:
+        info = os.stat(module)
+    except OSError as exc:
+        raise CannotRun(f"cannot load the PKCS#11 module {name}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, device or socket)"
+        raise CannotRun(f"the PKCS#11 module {name} is {kind}, not a shared library",
+                        hint="--pkcs11-module names the token's library, e.g. /usr/lib/softhsm/libsofthsm2.so")
+
+
 def open_token(module: Path, token_label: str) -> Any:
     """The token labelled ``token_label``; when there is none, the message lists the tokens the module has."""
     pkcs11 = library()
+    check_module_file(module)
     try:
         lib = pkcs11.lib(str(module))
         return lib.get_token(token_label=token_label)
@@ -43,10 +61,14 @@ def open_token(module: Path, token_label: str) -> Any:
         labels = [token.label for token in lib.get_tokens()]
         present = ("it has the tokens " + ", ".join(repr(label) for label in labels)) if labels else \
             "it has no initialised token"
-        raise PackagerError(f"no token labelled {token_label!r} in the PKCS#11 module {module}; {present}",
+        raise PackagerError(f"no token labelled {token_label!r} in the PKCS#11 module {shown(str(module))}; "
+                            f"{shown(present)}",
                             hint="pass one of them as --token-label" if labels else None) from None
     except (RuntimeError, OSError, pkcs11.exceptions.PKCS11Error) as exc:
-        raise PackagerError(f"cannot load the PKCS#11 module {module}: {exc or type(exc).__name__}") from None
+        raise CannotRun(f"cannot load the PKCS#11 module {shown(str(module))}: "
+                        f"{shown(str(exc)) or type(exc).__name__}",
+                        hint="--pkcs11-module names the token's PKCS#11 library (it exports C_GetFunctionList)") \
+            from None
 
 
 @contextmanager
@@ -81,11 +103,17 @@ def has_private_key(live: Any, alias: str) -> bool:
 
 
 def certificates(live: Any) -> list[tuple[str, x509.Certificate]]:
-    """Every certificate on the token, with its label."""
+    """Every X.509 certificate on the token that can be read, with its label; one whose value is not a certificate
+    (damaged, or put there by another program) is left out, as if it were not there."""
     pkcs11 = library()
-    objects = live.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE})
-    return [(obj[pkcs11.Attribute.LABEL], x509.load_der_x509_certificate(obj[pkcs11.Attribute.VALUE]))
-            for obj in objects]
+    found = []
+    for obj in live.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE}):
+        try:
+            cert = x509.load_der_x509_certificate(obj[pkcs11.Attribute.VALUE])
+            found.append((str(obj[pkcs11.Attribute.LABEL]), cert))
+        except (ValueError, TypeError, pkcs11.exceptions.PKCS11Error):
+            continue
+    return found
 
 
 class TokenKey:

@@ -12,11 +12,20 @@ from pathlib import Path
 from typing import Protocol
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from connector_packager.errors import PackagerError
+from connector_packager.errors import CannotRun, PackagerError
 from connector_packager.signing.certificates import order_chain, public_key_bytes
+from connector_packager.signing.key_files import (
+    MAX_CHAIN_CERTIFICATES,
+    check_certificate_count,
+    pem_certificate_count,
+    read_key_file,
+    where,
+)
+from connector_packager.signing.key_limits import check_rsa_size, pkcs8_cost_problem, refuse_costly
 
 
 class Signer(Protocol):
@@ -71,13 +80,6 @@ def matching_chain(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, certs: l
     return order_chain(leaf, certs)
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PackagerError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
-
-
 def from_pkcs12(path: Path, alias: str, storepass: str | None, keypass: str | None) -> SoftwareSigner:
     """The key and chain in a PKCS#12 keystore. JKS and JCEKS keystores are refused with the command that converts
     them."""
@@ -88,24 +90,39 @@ def from_pkcs12(path: Path, alias: str, storepass: str | None, keypass: str | No
 
 
 def from_pem(key_path: Path, chain_path: Path, keypass: str | None) -> SoftwareSigner:
-    """A PEM (or DER) private key and a PEM certificate chain."""
-    raw_key = _read(key_path, "private key")
-    try:
-        loaded = (serialization.load_pem_private_key if b"-----BEGIN" in raw_key
-                  else serialization.load_der_private_key)(raw_key, keypass.encode() if keypass else None)
+    """A PEM (or DER) private key and a PEM certificate chain, each read bounded (:mod:`key_files`); the key's
+    derivation cost and RSA size are checked (:mod:`key_limits`) before the key is decrypted and validated."""
+    raw_key = read_key_file(key_path, "the private key", "a PEM or DER private key")
+    shown_key = where("the private key", key_path)
+    refuse_costly(pkcs8_cost_problem(raw_key), shown_key)
+    loader = serialization.load_pem_private_key if b"-----BEGIN" in raw_key else serialization.load_der_private_key
+    password = keypass.encode() if keypass else None
+    try:  # first unchecked, to learn the size (checking a huge RSA key alone takes hours), then checked
+        unchecked = loader(raw_key, password, unsafe_skip_rsa_key_validation=True)
+        if isinstance(unchecked, rsa.RSAPrivateKey):
+            check_rsa_size(unchecked.key_size, shown_key)
+        loaded = loader(raw_key, password)
     except TypeError:
-        raise PackagerError(f"the private key {key_path} is encrypted", hint="give its password with --keypass") \
+        if password is None:
+            raise CannotRun(f"{shown_key} is encrypted", hint="give its password with --keypass") from None
+        raise CannotRun(f"{shown_key} is not encrypted, but --keypass was given", hint="leave out --keypass") \
             from None
     except ValueError:
-        raise PackagerError(f"cannot read the private key {key_path}: not a PEM/DER key, or the password is wrong") \
-            from None
-    key = usable_key(loaded, str(key_path))
-    return SoftwareSigner(key, matching_chain(key, read_certificates(chain_path), str(chain_path)))
+        raise CannotRun(f"cannot read {shown_key}: not a PEM/DER key, or the password is wrong") from None
+    except UnsupportedAlgorithm:
+        raise CannotRun(f"cannot read {shown_key}: its kind of key or encryption is not supported") from None
+    key = usable_key(loaded, shown_key)
+    return SoftwareSigner(key, matching_chain(key, read_certificates(chain_path), where("the certificate chain",
+                                                                                         chain_path)))
 
 
 def read_certificates(path: Path) -> list[x509.Certificate]:
-    """The PEM certificates in ``path`` (a chain: the signer's certificate, then its issuers)."""
+    """The PEM certificates in ``path`` (a chain: the signer's certificate, then its issuers), read bounded: at most
+    :data:`MAX_CHAIN_CERTIFICATES` of them."""
+    data = read_key_file(path, "the certificate chain", "a PEM certificate chain")
+    shown_path = where("the certificate chain", path)
+    check_certificate_count(pem_certificate_count(data), MAX_CHAIN_CERTIFICATES, shown_path)
     try:
-        return x509.load_pem_x509_certificates(_read(path, "certificate chain"))
+        return x509.load_pem_x509_certificates(data)
     except ValueError:
-        raise PackagerError(f"cannot read the certificate chain {path}: it must hold PEM certificates") from None
+        raise CannotRun(f"cannot read {shown_path}: it must hold PEM certificates") from None

@@ -23,9 +23,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
 
+from connector_packager.archive.entry_names import shown
 from connector_packager.catalogue import Severity, declare
-from connector_packager.errors import InputOutputProblem, PackagerError
+from connector_packager.errors import CannotRun, PackagerError
 from connector_packager.findings import Finding, warning
+from connector_packager.signing.key_files import (
+    MAX_CHAIN_CERTIFICATES,
+    MAX_TRUSTSTORE_CERTIFICATES,
+    check_certificate_count,
+    pem_certificate_count,
+    read_truststore_file,
+    where,
+)
+from connector_packager.signing.key_limits import check_pkcs12_key_sizes, pkcs12_cost_problem, refuse_costly
 
 SIGN_CHAIN_INCOMPLETE = declare(
     "sign-chain-incomplete", "signature", Severity.WARNING, "the signature carries the chain up to a trusted root",
@@ -103,19 +113,19 @@ def named_truststore(path: Path | None, password: str | None = None) -> TrustSto
     """``--truststore`` when given, else the default."""
     if path is None:
         return default_truststore()
-    return TrustStore(load_truststore(path, password), str(path))
+    return TrustStore(load_truststore(path, password), shown(str(path)))
 
 
 def chain_gap(chain: list[x509.Certificate], trust: TrustStore) -> Finding | None:
     """Why ``chain`` may lack an intermediate: it stops before a self-signed root at a certificate no trusted root
     issued. None when it is complete."""
-    from connector_packager.signing.certificates import describe, issued_by, missing_issuer
+    from connector_packager.signing.certificates import describe, issued_by, missing_issuer, name_text
 
     lacking = missing_issuer(chain)
     if lacking is None or any(issued_by(chain[-1], root) for root in trust.certificates):
         return None
     return warning(SIGN_CHAIN_INCOMPLETE, f"the certificate chain stops at {describe(chain[-1])}, issued by "
-                   f"{lacking.rfc4514_string()}, which is neither in the chain nor a trusted root ({trust.source}): "
+                   f"{name_text(lacking)}, which is neither in the chain nor a trusted root ({trust.source}): "
                    "if it is an intermediate CA, add its certificate to the chain, or Tableau cannot build the chain "
                    "to a trusted root", hint="add the intermediate CA's certificate to --cert-chain")
 
@@ -127,27 +137,28 @@ def chain_unchecked(problem: PackagerError) -> Finding:
 
 
 def load_truststore(path: Path, password: str | None = None) -> list[x509.Certificate]:
-    """The trusted certificates in ``path``."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputOutputProblem(f"cannot read the truststore {path}: {exc.strerror or exc}") from None
+    """The trusted certificates in ``path``, read bounded (:mod:`key_files`): at most
+    :data:`MAX_TRUSTSTORE_CERTIFICATES` of them."""
+    data = read_truststore_file(path)
+    source = where("the truststore", path)
     with warnings.catch_warnings():  # some long-lived public roots have a negative serial number
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        certs = _parse(data, path, password)
+        certs = _parse(data, source, password)
     if not certs:
-        raise PackagerError(f"the truststore {path} holds no certificates")
+        raise CannotRun(f"{source} holds no certificates")
+    check_certificate_count(len(certs), MAX_TRUSTSTORE_CERTIFICATES, source)
     return certs
 
 
-def _parse(data: bytes, source: Path, password: str | None) -> list[x509.Certificate]:
+def _parse(data: bytes, source: str, password: str | None) -> list[x509.Certificate]:
     if data.startswith(JKS_MAGIC):
         return read_jks_certificates(data, password if password is not None else JAVA_DEFAULT_STOREPASS, source)
     if data.startswith(JCEKS_MAGIC):
-        raise PackagerError(f"{source} is a JCEKS keystore, which is not read",
-                            hint=f"convert it: keytool -importkeystore -srckeystore {source} -srcstoretype JCEKS "
-                                 f"-destkeystore {source}.p12 -deststoretype PKCS12")
+        raise CannotRun(f"{source} is a JCEKS keystore, which is not read",
+                        hint="convert it: keytool -importkeystore -srckeystore FILE -srcstoretype JCEKS "
+                             "-destkeystore FILE.p12 -deststoretype PKCS12")
     if b"-----BEGIN CERTIFICATE-----" in data:
+        check_certificate_count(pem_certificate_count(data), MAX_TRUSTSTORE_CERTIFICATES, source)
         certs = []
         for block in _PEM_BLOCK.findall(data):
             try:
@@ -162,28 +173,35 @@ def _parse(data: bytes, source: Path, password: str | None) -> list[x509.Certifi
     return _pkcs12_certificates(data, source, password)
 
 
-def _pkcs12_certificates(data: bytes, source: Path, password: str | None) -> list[x509.Certificate]:
+def _pkcs12_certificates(data: bytes, source: str, password: str | None) -> list[x509.Certificate]:
+    try:
+        refuse_costly(pkcs12_cost_problem(data), source)
+    except ValueError:
+        raise CannotRun(f"{source} is neither PEM, DER, a Java keystore nor a PKCS#12 file") from None
     tries = [password] if password is not None else [None, "", JAVA_DEFAULT_STOREPASS]
     for attempt in tries:
+        check_pkcs12_key_sizes(data, attempt.encode() if attempt is not None else None, source)
         try:
             store = pkcs12.load_pkcs12(data, attempt.encode() if attempt is not None else None)
         except ValueError:
             continue
         certs = [store.cert.certificate] if store.cert else []
         return certs + [c.certificate for c in store.additional_certs]
-    raise PackagerError(f"the truststore {source} is neither PEM, DER nor a PKCS#12 file this password opens",
+    raise CannotRun(f"{source} is neither PEM, DER nor a PKCS#12 file this password opens",
                         hint="pass --truststore-pass for a password-protected PKCS#12 truststore")
 
 
-def read_jks_certificates(data: bytes, password: str, source: Path) -> list[x509.Certificate]:
-    """The trusted-certificate entries of a JKS keystore, after checking its integrity hash."""
+def read_jks_certificates(data: bytes, password: str, source: str) -> list[x509.Certificate]:
+    """The trusted-certificate entries of a JKS keystore (``source`` names it), after checking its integrity hash.
+    Every length field is checked against what is left of ``data``, so a crafted count or length cannot make the
+    reading outgrow the file."""
     try:
         certs, end = _jks_entries(data)
     except (struct.error, IndexError, UnicodeDecodeError, ValueError):
-        raise PackagerError(f"{source} looks like a Java keystore but cannot be read") from None
+        raise CannotRun(f"{source} looks like a Java keystore but cannot be read") from None
     expected = hashlib.sha1(password.encode("utf-16-be") + _JKS_HASH_SALT + data[:end]).digest()
     if data[end:end + 20] != expected:
-        raise PackagerError(f"the Java keystore {source} fails its integrity check",
+        raise CannotRun(f"{source} (a Java keystore) fails its integrity check",
                             hint="the store password is wrong (pass --truststore-pass) or the file was changed")
     return certs
 
@@ -199,6 +217,8 @@ def _jks_entries(data: bytes) -> tuple[list[x509.Certificate], int]:
         nonlocal pos
         (length,) = struct.unpack_from(">H", data, pos)
         pos += 2 + length
+        if pos > len(data):
+            raise ValueError("truncated")
         return data[pos - length:pos].decode("utf-8")
 
     def blob() -> bytes:
@@ -214,6 +234,8 @@ def _jks_entries(data: bytes) -> tuple[list[x509.Certificate], int]:
             utf()  # certificate type, "X.509"
         return blob()
 
+    if count > MAX_TRUSTSTORE_CERTIFICATES:
+        raise ValueError(f"{count} entries")
     for _ in range(count):
         (tag,) = struct.unpack_from(">I", data, pos)
         pos += 4
@@ -225,6 +247,8 @@ def _jks_entries(data: bytes) -> tuple[list[x509.Certificate], int]:
             blob()  # the protected key
             (chain_length,) = struct.unpack_from(">I", data, pos)
             pos += 4
+            if chain_length > MAX_CHAIN_CERTIFICATES:
+                raise ValueError(f"a chain of {chain_length}")
             for _ in range(chain_length):
                 certificate()
         else:
