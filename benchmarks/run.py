@@ -64,31 +64,51 @@ def instructions(args: list[str], cwd: Path) -> int | None:
     if shutil.which("valgrind") is None:
         return None
     subprocess.run(args, cwd=cwd, capture_output=True)  # bytecode cached first, as on a user's second run
-    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args], cwd=cwd,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
     found = re.search(r"Collected : (\d+)", proc.stderr)
     return int(found.group(1)) if found else None
 
 
 def instruction_rows(python: str, work: Path) -> list[tuple[str, str, str, bool | None]]:
     """--instructions: the counts for start-up, --help and package of each sample, in millions."""
-    runs = [("python -c pass (the interpreter alone)", [python, "-c", "pass"]),
-            ("--help", [python, "-m", "connector_packager", "--help"])]
-    runs += [(f"package {sample.name}", [python, "-m", "connector_packager.package", "-d", str(work / "out"), "-l",
-                                         str(work), str(sample)]) for sample in SAMPLES]
+    runs = [
+        ("python -c pass (the interpreter alone)", [python, "-c", "pass"]),
+        ("--help", [python, "-m", "connector_packager", "--help"]),
+    ]
+    runs += [
+        (
+            f"package {sample.name}",
+            [python, "-m", "connector_packager.package", "-d", str(work / "out"), "-l", str(work), str(sample)],
+        )
+        for sample in SAMPLES
+    ]
     rows: list[tuple[str, str, str, bool | None]] = []
     for name, args in runs:
         count = instructions(args, work)
-        rows.append((f"instructions: {name}", "(information)",
-                     "valgrind not found" if count is None else f"{count / 1e6:.0f} M", None))
+        rows.append(
+            (
+                f"instructions: {name}",
+                "(information)",
+                "valgrind not found" if count is None else f"{count / 1e6:.0f} M",
+                None,
+            )
+        )
     return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="runs per single-process measurement (median taken)")
-    parser.add_argument("--instructions", action="store_true",
-                        help="also count the instructions of start-up and package runs with valgrind (slow)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the instructions of start-up and package runs with valgrind (slow)",
+    )
     args = parser.parse_args()
     python = sys.executable
     rows: list[tuple[str, str, str, bool | None]] = []
@@ -97,17 +117,25 @@ def main() -> int:
         package = [python, "-m", "connector_packager.package", "-d", str(work / "out"), "-l", str(work)]
         for sample in SAMPLES:
             median = median_of(args.runs, [*package, str(sample)], work)
-            rows.append((f"package {sample.name} (median of {args.runs})", "< 0.35 s", f"{median:.3f} s",
-                         median < 0.35))
+            rows.append(
+                (f"package {sample.name} (median of {args.runs})", "< 0.35 s", f"{median:.3f} s", median < 0.35)
+            )
         broken = work / "schema-violation"
         shutil.copytree(SAMPLES[0], broken)
         manifest = broken / "manifest.xml"
-        manifest.write_text(manifest.read_text(encoding="utf-8").replace("<vendor-information>",
-                                                                          '<vendor-information bogus="1">', 1),
-                            encoding="utf-8")
+        manifest.write_text(
+            manifest.read_text(encoding="utf-8").replace("<vendor-information>", '<vendor-information bogus="1">', 1),
+            encoding="utf-8",
+        )
         median = median_of(args.runs, [*package, str(broken)], work, expect=1)
-        rows.append((f"package a connector with a schema violation (median of {args.runs})", "(information)",
-                     f"{median:.3f} s", None))
+        rows.append(
+            (
+                f"package a connector with a schema violation (median of {args.runs})",
+                "(information)",
+                f"{median:.3f} s",
+                None,
+            )
+        )
         median = median_of(args.runs, [python, "-m", "connector_packager.package", "--help"], work)
         rows.append(("--help start-up (median)", "< 0.2 s", f"{median:.3f} s", median < 0.2))
 
@@ -121,8 +149,14 @@ def main() -> int:
         count = GENERATED + len(SAMPLES) + len(list((REPO / "samples").rglob("*.trex")))
         elapsed, peak = timed([python, "-m", "connector_packager", "validate", "--recursive", str(batch)], work)
         per = elapsed / count * 1000
-        rows.append((f"validate {count} connectors and .trex files, one process", "< 30 ms each",
-                     f"{per:.1f} ms each ({elapsed:.2f} s)", per < 30))
+        rows.append(
+            (
+                f"validate {count} connectors and .trex files, one process",
+                "< 30 ms each",
+                f"{per:.1f} ms each ({elapsed:.2f} s)",
+                per < 30,
+            )
+        )
         rows.append(("peak memory of any run", "< 100 MB", f"{peak / 1024:.1f} MB", peak / 1024 < 100))
         if args.instructions:
             rows += instruction_rows(python, work)

@@ -59,9 +59,15 @@ def check(path: Path, *, backwards_compatible: bool = False, strict: bool = Fals
     return check_path(path, backwards_compatible=backwards_compatible, strict=strict)
 
 
-def check_all(paths: Iterable[Path], *, recursive: bool = False, changed_files: bool = False,
-              backwards_compatible: bool = False, strict: bool = False,
-              each: Callable[[Iterable[Path]], Iterable[Path]] | None = None) -> list[Result]:
+def check_all(
+    paths: Iterable[Path],
+    *,
+    recursive: bool = False,
+    changed_files: bool = False,
+    backwards_compatible: bool = False,
+    strict: bool = False,
+    each: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+) -> list[Result]:
     """Validate many connector folders and ``.trex`` files (``validate``): with ``recursive`` the connectors
     below each folder, with ``changed_files`` the connector each changed file belongs to. A folder searched in vain
     is a ``nothing-found`` result. ``each`` may wrap the list of targets (a progress bar, say)."""
@@ -70,14 +76,22 @@ def check_all(paths: Iterable[Path], *, recursive: bool = False, changed_files: 
     listed = list(paths)
     targets, empty = (owning_targets(listed), []) if changed_files else find_targets(listed, recursive)
     results = [nothing_found(root, strict=strict) for root in empty]
-    for target in (each(targets) if each is not None else targets):
+    for target in each(targets) if each is not None else targets:
         results.append(check(target, backwards_compatible=backwards_compatible, strict=strict))
     return results
 
 
-def build_package(input_dir: Path, dest: Path, *, backwards_compatible: bool = False, strict: bool = False,
-                  force: bool = False, validate_only: bool = False, signing: KeySource | None = None,
-                  checked: Callable[[Result], None] | None = None) -> Result:
+def build_package(
+    input_dir: Path,
+    dest: Path,
+    *,
+    backwards_compatible: bool = False,
+    strict: bool = False,
+    force: bool = False,
+    validate_only: bool = False,
+    signing: KeySource | None = None,
+    checked: Callable[[Result], None] | None = None,
+) -> Result:
     """Validate the connector in ``input_dir`` (or the ``.trex`` file it names, with ``validate_only``) and, when it
     passes (or with ``force``), write ``<class>-v<version>.taco`` into ``dest`` (created if missing), signed with
     ``signing`` when given.
@@ -106,8 +120,15 @@ def build_package(input_dir: Path, dest: Path, *, backwards_compatible: bool = F
     from connector_packager.validation import check_connector
 
     report = check_connector(input_dir, backwards_compatible=backwards_compatible)
-    validated = Result("package", str(input_dir), "connector", tuple(report.findings), connector_details(report),
-                       Packaged(), strict=strict)
+    validated = Result(
+        "package",
+        str(input_dir),
+        "connector",
+        tuple(report.findings),
+        connector_details(report),
+        Packaged(),
+        strict=strict,
+    )
     if checked is not None:
         checked(validated)
     if validate_only or (not validated.ok and not force):
@@ -118,8 +139,16 @@ def build_package(input_dir: Path, dest: Path, *, backwards_compatible: bool = F
     else:
         taco, signed = _package_signed(report, dest, signing)
     # a forced package works out the minimum version of a connector that failed validation while writing it
-    return Result("package", str(input_dir), "connector", validated.findings, connector_details(report),
-                  Packaged(str(taco), forced=not validated.ok), signed, strict=strict)
+    return Result(
+        "package",
+        str(input_dir),
+        "connector",
+        validated.findings,
+        connector_details(report),
+        Packaged(str(taco), forced=not validated.ok),
+        signed,
+        strict=strict,
+    )
 
 
 def _package_signed(report: Report, dest: Path, signing: KeySource) -> tuple[Path, SignedTaco]:
@@ -152,8 +181,7 @@ def sign(taco: Path, signing: KeySource, output: Path | None = None) -> Result:
     signed = sign_jar(data, signer, signing.alias or "", signing.tsa, source=str(taco))
     target = output or taco
     write_taco(target, signed.entries)
-    section = SignedTaco(target, signed.signature_name, signing.tsa,
-                         (*signed.warnings, *_chain_warnings(signer.chain)))
+    section = SignedTaco(target, signed.signature_name, signing.tsa, (*signed.warnings, *_chain_warnings(signer.chain)))
     return signed_result(taco, section)
 
 
@@ -170,8 +198,9 @@ def _chain_warnings(chain: list[x509.Certificate]) -> list[Finding]:
     return [gap] if gap else []
 
 
-def verify(taco: Path, *, truststore: Path | None = None, truststore_pass: str | None = None,
-           at: dt.datetime | None = None) -> Result:
+def verify(
+    taco: Path, *, truststore: Path | None = None, truststore_pass: str | None = None, at: dt.datetime | None = None
+) -> Result:
     """Check ``taco``'s signature as ``jarsigner -verify -strict`` and Tableau do, as of ``at`` (now by default),
     against ``truststore`` (by default the roots Tableau trusts). ``result.ok`` says whether Tableau loads it;
     ``result.verification`` holds the signers, chains, timestamps and the verdict."""

@@ -38,8 +38,17 @@ import sys
 from dataclasses import dataclass
 
 #: File kinds of a connector a rule may apply to (see connector.ConnectorFile.kind).
-CONNECTOR_FILE_KINDS = ("manifest", "connection-fields", "connection-metadata", "connection-dialog",
-                        "connection-resolver", "dialect", "oauth-config", "resource", "script")
+CONNECTOR_FILE_KINDS = (
+    "manifest",
+    "connection-fields",
+    "connection-metadata",
+    "connection-dialog",
+    "connection-resolver",
+    "dialect",
+    "oauth-config",
+    "resource",
+    "script",
+)
 #: What else a rule may apply to.
 SCOPES = ("connector", "trex", "archive", "signature")
 
@@ -95,8 +104,17 @@ class Rule:
 _CATALOGUE: dict[str, Rule] = {}
 
 
-def declare(rule_id: str, applies_to: str | tuple[str, ...], severity: Severity, summary: str, *, doc: str,
-            passes: str = "", fails: str = "", unreadable: bool = False) -> Rule:
+def declare(
+    rule_id: str,
+    applies_to: str | tuple[str, ...],
+    severity: Severity,
+    summary: str,
+    *,
+    doc: str,
+    passes: str = "",
+    fails: str = "",
+    unreadable: bool = False,
+) -> Rule:
     """Register a rule and return it; the id must be new, lower-case words joined by hyphens.
 
     ``summary`` is one line; ``doc`` says what the rule checks and why; ``passes`` and ``fails`` are short
@@ -110,8 +128,9 @@ def declare(rule_id: str, applies_to: str | tuple[str, ...], severity: Severity,
     if rule_id in _CATALOGUE:
         raise ValueError(f"rule {rule_id} is declared twice ({_CATALOGUE[rule_id].module})")
     module = sys._getframe(1).f_globals.get("__name__", "?")
-    rule = Rule(rule_id, kinds, severity, " ".join(summary.split()), " ".join(doc.split()), passes, fails, module,
-                unreadable)
+    rule = Rule(
+        rule_id, kinds, severity, " ".join(summary.split()), " ".join(doc.split()), passes, fails, module, unreadable
+    )
     _CATALOGUE[rule_id] = rule
     return rule
 
@@ -133,33 +152,54 @@ def all_rules() -> list[Rule]:
 
 
 def as_json(rules: list[Rule]) -> list[dict[str, object]]:
-    return [{"id": r.id, "applies_to": list(r.applies_to), "severity": r.severity.value, "summary": r.summary,
-             "module": r.module, "doc": r.doc, "passes": r.passes, "fails": r.fails} for r in rules]
+    return [
+        {
+            "id": r.id,
+            "applies_to": list(r.applies_to),
+            "severity": r.severity.value,
+            "summary": r.summary,
+            "module": r.module,
+            "doc": r.doc,
+            "passes": r.passes,
+            "fails": r.fails,
+        }
+        for r in rules
+    ]
 
 
 def as_text(rules: list[Rule]) -> str:
     width = max((len(r.id) for r in rules), default=0)
-    return "\n".join(f"{r.id:<{width}}  {r.severity.value:<7}  {', '.join(r.applies_to)}: {r.summary}"
-                     for r in rules)
+    return "\n".join(f"{r.id:<{width}}  {r.severity.value:<7}  {', '.join(r.applies_to)}: {r.summary}" for r in rules)
 
 
 def as_markdown(rules: list[Rule]) -> str:
     """docs/rules.md: a table of every rule, then each rule's documentation."""
-    lines = ["# Rules", "",
-             "<!-- Generated from the rule catalogue by `python -m connector_packager.catalogue > docs/rules.md`;",
-             "     do not edit by hand (tests/test_catalogue.py fails when this file and the catalogue differ). -->",
-             "",
-             "Every finding names its rule in brackets, `[rule-id]`. Each rule is declared once, in the module",
-             "named below, where its code is (search that module for the id). `connector-packager rules` prints",
-             "the same list.", "",
-             "| rule | severity | applies to | summary |", "|---|---|---|---|"]
-    lines += [f"| [`{r.id}`](#{r.id}) | {r.severity.value} | {', '.join(r.applies_to)} | {_cell(r.summary)} |"
-              for r in rules]
+    lines = [
+        "# Rules",
+        "",
+        "<!-- Generated from the rule catalogue by `python -m connector_packager.catalogue > docs/rules.md`;",
+        "     do not edit by hand (tests/test_catalogue.py fails when this file and the catalogue differ). -->",
+        "",
+        "Every finding names its rule in brackets, `[rule-id]`. Each rule is declared once, in the module",
+        "named below, where its code is (search that module for the id). `connector-packager rules` prints",
+        "the same list.",
+        "",
+        "| rule | severity | applies to | summary |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| [`{r.id}`](#{r.id}) | {r.severity.value} | {', '.join(r.applies_to)} | {_cell(r.summary)} |" for r in rules
+    ]
     for r in rules:
         path = r.module.replace(".", "/") + ("/__init__" if r.module == "connector_packager.rules" else "") + ".py"
-        lines += ["", f"## {r.id}", "",
-                  f"{r.severity.value}; applies to {', '.join(r.applies_to)}; declared in [`{path}`](../{path}).", "",
-                  r.summary[:1].upper() + r.summary[1:] + ". " + r.doc]
+        lines += [
+            "",
+            f"## {r.id}",
+            "",
+            f"{r.severity.value}; applies to {', '.join(r.applies_to)}; declared in [`{path}`](../{path}).",
+            "",
+            r.summary[:1].upper() + r.summary[1:] + ". " + r.doc,
+        ]
         if r.passes or r.fails:
             lines.append("")
         if r.passes:

@@ -45,69 +45,123 @@ def _log_dir(value: str | None, input_dir: Path | None) -> Path:
 
     folder = Path(value) if value else Path.cwd()
     if input_dir is not None and input_dir.is_dir() and is_inside(folder, input_dir):
-        raise UsageProblem(f"the log folder {folder} is inside the connector folder {input_dir}, which is never "
-                           "written to", hint="pass -l/--log with a folder outside the connector folder")
+        raise UsageProblem(
+            f"the log folder {folder} is inside the connector folder {input_dir}, which is never written to",
+            hint="pass -l/--log with a folder outside the connector folder",
+        )
     if folder.exists() and not folder.is_dir():
         raise UsageProblem(f"the log folder {folder} is a file")
     if not folder.exists():
         if folder.suffix:
-            click.echo(f"Warning: -l/--log takes a folder: creating the folder {folder} (the log will be "
-                       f"{folder / LOG_FILE_NAME})", err=True)
+            click.echo(
+                f"Warning: -l/--log takes a folder: creating the folder {folder} (the log will be "
+                f"{folder / LOG_FILE_NAME})",
+                err=True,
+            )
         try:
             folder.mkdir()
         except OSError as exc:
-            raise UsageProblem(f"cannot create the log folder {folder}: {exc.strerror or exc}",
-                               hint="its parent folder must exist and be writable") from None
+            raise UsageProblem(
+                f"cannot create the log folder {folder}: {exc.strerror or exc}",
+                hint="its parent folder must exist and be writable",
+            ) from None
     return folder
 
 
-FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
-                             show_default=True,
-                             help="text for people; json (a versioned report) or github (workflow annotations) on "
-                                  "standard output for programs and CI.")
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people; json (a versioned report) or github (workflow annotations) on "
+    "standard output for programs and CI.",
+)
 
 
-STRICT_OPTION = click.option("--strict", is_flag=True,
-                             help="Warnings fail too: exit status 1 (and no .taco) when there is any warning.")
+STRICT_OPTION = click.option(
+    "--strict", is_flag=True, help="Warnings fail too: exit status 1 (and no .taco) when there is any warning."
+)
 
 
 #: The parameters _signing_options adds: ``package --help`` lists them under their own heading.
-SIGNING_PARAMS = ("alias", "keystore", "storepass", "storepass_env", "keypass", "key_file", "cert_chain",
-                  "pkcs11_module", "token_label", "pin_env", "tsa", "no_timestamp")
+SIGNING_PARAMS = (
+    "alias",
+    "keystore",
+    "storepass",
+    "storepass_env",
+    "keypass",
+    "key_file",
+    "cert_chain",
+    "pkcs11_module",
+    "token_label",
+    "pin_env",
+    "tsa",
+    "no_timestamp",
+)
 
 
 def _signing_options(command: Callable[..., NoReturn]) -> Callable[..., NoReturn]:
     """The options that pick the signing key and timestamp authority (``sign``, and ``package`` to sign at once)."""
     path = click.Path(path_type=Path, dir_okay=False)
     options = [
-        click.option("--alias", metavar="ALIAS", help="The key's name (in the keystore, or its label on the token); "
-                                                      "also names META-INF/<ALIAS>.SF."),
+        click.option(
+            "--alias",
+            metavar="ALIAS",
+            help="The key's name (in the keystore, or its label on the token); also names META-INF/<ALIAS>.SF.",
+        ),
         click.option("--keystore", type=path, help="PKCS#12 keystore (.p12/.pfx) with the key and its chain."),
-        click.option("--storepass", metavar="PASSWORD",
-                     help="Keystore password. Other users can see it in the process list: prefer --storepass-env."),
+        click.option(
+            "--storepass",
+            metavar="PASSWORD",
+            help="Keystore password. Other users can see it in the process list: prefer --storepass-env.",
+        ),
         click.option("--storepass-env", metavar="VAR", help="Environment variable holding the keystore password."),
-        click.option("--keypass", metavar="PASSWORD",
-                     help="Password of the key, if it differs from the keystore's (or of an encrypted --key)."),
+        click.option(
+            "--keypass",
+            metavar="PASSWORD",
+            help="Password of the key, if it differs from the keystore's (or of an encrypted --key).",
+        ),
         click.option("--key", "key_file", type=path, help="PEM (or DER) private key; needs --cert-chain."),
-        click.option("--cert-chain", type=path,
-                     help="PEM file: the signer's certificate, then its issuers. With --pkcs11-module it replaces "
-                          "the certificates on the token."),
-        click.option("--pkcs11-module", type=path,
-                     help="PKCS#11 module (.so/.dll) of the token (HSM, smart card) holding the key."),
+        click.option(
+            "--cert-chain",
+            type=path,
+            help="PEM file: the signer's certificate, then its issuers. With --pkcs11-module it replaces "
+            "the certificates on the token.",
+        ),
+        click.option(
+            "--pkcs11-module",
+            type=path,
+            help="PKCS#11 module (.so/.dll) of the token (HSM, smart card) holding the key.",
+        ),
         click.option("--token-label", metavar="LABEL", help="Label of the token with the key (--pkcs11-module)."),
         click.option("--pin-env", metavar="VAR", help="Environment variable holding the token's user PIN."),
         click.option("--tsa", metavar="URL", help="RFC 3161 timestamp authority; Tableau requires a timestamp."),
-        click.option("--no-timestamp", is_flag=True,
-                     help="Sign without a timestamp (for tests only: Tableau will not load the result)."),
+        click.option(
+            "--no-timestamp",
+            is_flag=True,
+            help="Sign without a timestamp (for tests only: Tableau will not load the result).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _key_source(alias: str | None, keystore: Path | None, storepass: str | None, storepass_env: str | None,
-                keypass: str | None, key_file: Path | None, cert_chain: Path | None, pkcs11_module: Path | None,
-                token_label: str | None, pin_env: str | None, tsa: str | None, no_timestamp: bool) -> KeySource:
+def _key_source(
+    alias: str | None,
+    keystore: Path | None,
+    storepass: str | None,
+    storepass_env: str | None,
+    keypass: str | None,
+    key_file: Path | None,
+    cert_chain: Path | None,
+    pkcs11_module: Path | None,
+    token_label: str | None,
+    pin_env: str | None,
+    tsa: str | None,
+    no_timestamp: bool,
+) -> KeySource:
     from connector_packager.signing.keysource import KeySource
 
     if storepass is not None and storepass_env is not None:
@@ -119,32 +173,71 @@ def _key_source(alias: str | None, keystore: Path | None, storepass: str | None,
     pin = environment(pin_env, "--pin-env")
     if pin is None and pkcs11_module is not None:
         pin = ask(f"PIN of the token {token_label or ''}".rstrip())
-    return KeySource(alias=alias, keystore=keystore, storepass=storepass, keypass=keypass, key=key_file,
-                     cert_chain=cert_chain, pkcs11_module=pkcs11_module, token_label=token_label, pin=pin, tsa=tsa,
-                     no_timestamp=no_timestamp)
+    return KeySource(
+        alias=alias,
+        keystore=keystore,
+        storepass=storepass,
+        keypass=keypass,
+        key=key_file,
+        cert_chain=cert_chain,
+        pkcs11_module=pkcs11_module,
+        token_label=token_label,
+        pin=pin,
+        tsa=tsa,
+        no_timestamp=no_timestamp,
+    )
 
 
-@click.command("package", context_settings=CONTEXT_SETTINGS, cls=Command,
-               sections={"Signing options (sign the .taco as it is written)": SIGNING_PARAMS})
+@click.command(
+    "package",
+    context_settings=CONTEXT_SETTINGS,
+    cls=Command,
+    sections={"Signing options (sign the .taco as it is written)": SIGNING_PARAMS},
+)
 @click.argument("input_dir", type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
-@click.option("-v", "--verbose", is_flag=True,
-              help="Also print DEBUG lines on the console (the log file always has them).")
-@click.option("-l", "--log", "log_dir", metavar="DIR",
-              help="Folder for packaging_log.txt; created if missing. Default: the current folder.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also print DEBUG lines on the console (the log file always has them)."
+)
+@click.option(
+    "-l",
+    "--log",
+    "log_dir",
+    metavar="DIR",
+    help="Folder for packaging_log.txt; created if missing. Default: the current folder.",
+)
 @click.option("--validate-only", is_flag=True, help="Stop after validation; write no .taco. Also checks a .trex file.")
-@click.option("-d", "--dest", "dests", multiple=True, metavar="DIR",
-              help=f"Output folder for the .taco, created if missing. Default: {DEFAULT_DEST}.")
-@click.option("--backwards-compatible", is_flag=True,
-              help="Forgive a missing 'authentication' connection field (warn instead of fail).")
-@click.option("--force-package", is_flag=True,
-              help="Write the .taco even though validation failed (the exit code stays 1).")
+@click.option(
+    "-d",
+    "--dest",
+    "dests",
+    multiple=True,
+    metavar="DIR",
+    help=f"Output folder for the .taco, created if missing. Default: {DEFAULT_DEST}.",
+)
+@click.option(
+    "--backwards-compatible",
+    is_flag=True,
+    help="Forgive a missing 'authentication' connection field (warn instead of fail).",
+)
+@click.option(
+    "--force-package", is_flag=True, help="Write the .taco even though validation failed (the exit code stays 1)."
+)
 @STRICT_OPTION
 @FORMAT_OPTION
 @click.version_option(__version__, "--version", prog_name="connector-packager")
 @_signing_options
-def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validate_only: bool,
-                    dests: tuple[str, ...], backwards_compatible: bool, force_package: bool, strict: bool, fmt: str,
-                    **signing: Any) -> NoReturn:
+def package_command(
+    input_dir: Path,
+    verbose: bool,
+    log_dir: str | None,
+    validate_only: bool,
+    dests: tuple[str, ...],
+    backwards_compatible: bool,
+    force_package: bool,
+    strict: bool,
+    fmt: str,
+    **signing: Any,
+) -> NoReturn:
     """Validate the Tableau connector in INPUT_DIR and package it into a .taco file.
 
     With the signing options (see `connector-packager sign --help`) the .taco is signed as it is written.
@@ -155,8 +248,9 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
 
     is_trex = names_trex(input_dir)
     if is_trex and not validate_only:
-        raise click.UsageError(f"{input_dir} is an extension manifest: check it with --validate-only "
-                               "(.trex files are not packaged)")
+        raise click.UsageError(
+            f"{input_dir} is an extension manifest: check it with --validate-only (.trex files are not packaged)"
+        )
     dest = Path(dests[0] if dests else DEFAULT_DEST)
     with failures_as_exit_codes():
         from connector_packager import api
@@ -177,16 +271,26 @@ def package_command(input_dir: Path, verbose: bool, log_dir: str | None, validat
         with run_logging(logs, verbose) as logger, failures_as_exit_codes(logger):
             log = _PackageLog(logger, logs / LOG_FILE_NAME, force=force_package and not validate_only)
             logger.debug("Starting Tableau connector packaging (connector-packager %s)", __version__)
-            result = api.build_package(input_dir, dest, backwards_compatible=backwards_compatible, strict=strict,
-                                       force=force_package, validate_only=validate_only, signing=key_source,
-                                       checked=log.checked)
+            result = api.build_package(
+                input_dir,
+                dest,
+                backwards_compatible=backwards_compatible,
+                strict=strict,
+                force=force_package,
+                validate_only=validate_only,
+                signing=key_source,
+                checked=log.checked,
+            )
             log.finished(result, dest)
             click.echo(render(fmt, [result]))
             taco = result.packaged.taco if result.packaged else None
             if taco is not None and result.ok and fmt == "text":
-                next_step(f"check it as Tableau will: connector-packager verify {taco}" if key_source else
-                          f"sign it: connector-packager sign {taco} --alias ALIAS --keystore KEYSTORE.p12 "
-                          "--tsa URL (no key yet? connector-packager key new --help)")
+                next_step(
+                    f"check it as Tableau will: connector-packager verify {taco}"
+                    if key_source
+                    else f"sign it: connector-packager sign {taco} --alias ALIAS --keystore KEYSTORE.p12 "
+                    "--tsa URL (no key yet? connector-packager key new --help)"
+                )
     sys.exit(exit_code([result]))
 
 
@@ -215,8 +319,10 @@ class _PackageLog:
         else:
             self.logger.info("Validation failed. Check %s for more information.", self.log_file.resolve())
             if self.force:
-                self.logger.warning("--force-package: packaging although validation failed. The .taco may not work "
-                                    "in Tableau, and the run still exits with status 1.")
+                self.logger.warning(
+                    "--force-package: packaging although validation failed. The .taco may not work "
+                    "in Tableau, and the run still exits with status 1."
+                )
 
     def finished(self, result: Result, dest: Path) -> None:
         """What was learned and written: vendor-defined fields, the minimum Tableau version and why, the signature,
@@ -227,9 +333,11 @@ class _PackageLog:
             return
         if connector.vendor_defined_fields:
             self.logger.info("Detected vendor-defined fields: %s", ", ".join(connector.vendor_defined_fields))
-            self.logger.info("Vendor-defined fields are logged and stored in Tableau workbook XML in plain text. Make "
-                             "sure what users enter in them holds no personal data before you distribute this "
-                             "connector.")
+            self.logger.info(
+                "Vendor-defined fields are logged and stored in Tableau workbook XML in plain text. Make "
+                "sure what users enter in them holds no personal data before you distribute this "
+                "connector."
+            )
         if connector.min_version_tableau is not None:
             self.logger.info("Detected minimum Tableau version required: %s", connector.min_version_tableau)
             for reason in connector.min_version_reasons:
@@ -237,36 +345,55 @@ class _PackageLog:
         if result.signed is not None:
             for warning in result.signed.warnings:
                 self.logger.warning("Warning: %s", warning.message)
-            self.logger.info("Signed as %s%s", result.signed.signature_name,
-                             f", timestamped by {result.signed.tsa}" if result.signed.tsa else " (no timestamp)")
+            self.logger.info(
+                "Signed as %s%s",
+                result.signed.signature_name,
+                f", timestamped by {result.signed.tsa}" if result.signed.tsa else " (no timestamp)",
+            )
         if taco is not None:
             self.logger.info("%s was created in %s", Path(taco).name, os.path.abspath(dest))
 
 
 #: The commands that live in their own modules, imported only when used (``--help`` lists them from here).
 LAZY_COMMANDS = {
-    "key": LazyCommand("connector_packager.cli_keys", "key_group",
-                       "Make signing keys (step 1 of Tableau's signing guide)."),
-    "csr": LazyCommand("connector_packager.cli_keys", "csr_command",
-                       "Write a certificate signing request (PEM PKCS#10, SHA-256) for the key ALIAS, to send to a "
-                       "certificate authority (step 2). It asks for a code-signing certificate."),
-    "import-cert": LazyCommand("connector_packager.cli_keys", "import_cert_command",
-                               "Install the certificate authority's REPLY (PEM, DER .cer, or PKCS#7 .p7b) next to the "
-                               "key ALIAS (step 3)."),
-    "export-cert": LazyCommand("connector_packager.cli_keys", "export_cert_command",
-                               "Write the certificate of the key ALIAS as PEM (keytool -export), e.g. for those who "
-                               "must trust it."),
-    "install": LazyCommand("connector_packager.cli_install", "install_command",
-                           "Verify TACO and copy it where Tableau loads connectors from (Documents/My Tableau "
-                           "Repository/Connectors for Desktop), replacing an older version of the same connector. "
-                           "Refuses a connector Tableau would refuse."),
-    "connection-string": LazyCommand("connector_packager.connection_string_cli", "connection_string_command",
-                                     "Run the connector's scripts as Tableau would and show the ODBC connect string "
-                                     "or JDBC URL and properties."),
-    "preview": LazyCommand("connector_packager.preview_cli", "preview_command",
-                           "Write one self-contained HTML page showing the connector's connection dialog and, live, "
-                           "the connection string its scripts build (the scripts run in a sandboxed worker; the page "
-                           "needs no network)."),
+    "key": LazyCommand(
+        "connector_packager.cli_keys", "key_group", "Make signing keys (step 1 of Tableau's signing guide)."
+    ),
+    "csr": LazyCommand(
+        "connector_packager.cli_keys",
+        "csr_command",
+        "Write a certificate signing request (PEM PKCS#10, SHA-256) for the key ALIAS, to send to a "
+        "certificate authority (step 2). It asks for a code-signing certificate.",
+    ),
+    "import-cert": LazyCommand(
+        "connector_packager.cli_keys",
+        "import_cert_command",
+        "Install the certificate authority's REPLY (PEM, DER .cer, or PKCS#7 .p7b) next to the key ALIAS (step 3).",
+    ),
+    "export-cert": LazyCommand(
+        "connector_packager.cli_keys",
+        "export_cert_command",
+        "Write the certificate of the key ALIAS as PEM (keytool -export), e.g. for those who must trust it.",
+    ),
+    "install": LazyCommand(
+        "connector_packager.cli_install",
+        "install_command",
+        "Verify TACO and copy it where Tableau loads connectors from (Documents/My Tableau "
+        "Repository/Connectors for Desktop), replacing an older version of the same connector. "
+        "Refuses a connector Tableau would refuse.",
+    ),
+    "connection-string": LazyCommand(
+        "connector_packager.connection_string_cli",
+        "connection_string_command",
+        "Run the connector's scripts as Tableau would and show the ODBC connect string or JDBC URL and properties.",
+    ),
+    "preview": LazyCommand(
+        "connector_packager.preview_cli",
+        "preview_command",
+        "Write one self-contained HTML page showing the connector's connection dialog and, live, "
+        "the connection string its scripts build (the scripts run in a sandboxed worker; the page "
+        "needs no network).",
+    ),
     "rules": LazyCommand("connector_packager.rules_cli", "rules_command", "List every rule the tool can report."),
 }
 
@@ -295,8 +422,12 @@ def inspect_command(taco: Path, fmt: str) -> NoReturn:
 
 @main.command("sign", context_settings=CONTEXT_SETTINGS)
 @click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the signed .taco here. Default: replace TACO (atomically: it stays whole on failure).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the signed .taco here. Default: replace TACO (atomically: it stays whole on failure).",
+)
 @FORMAT_OPTION
 @_signing_options
 def sign_command(taco: Path, output: Path | None, fmt: str, **signing: Any) -> NoReturn:
@@ -329,17 +460,26 @@ def _moment(value: str | None) -> dt.datetime | None:
 
 @main.command("verify", context_settings=CONTEXT_SETTINGS)
 @click.argument("taco", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--truststore", type=click.Path(path_type=Path, dir_okay=False),
-              help="Trusted roots: a PEM file, a PKCS#12 file, or a Java keystore such as cacerts. Default: as "
-                   "Tableau trusts, the cacerts of the Java runtime at JAVA_HOME or of java on PATH, else the public "
-                   "roots bundled with certifi.")
-@click.option("--truststore-pass", metavar="PASSWORD",
-              help="Password of the truststore (Java keystores default to changeit).")
-@click.option("--at", "at", metavar="DATE", help="Judge as of DATE (YYYY-MM-DD or ISO 8601 time, UTC unless "
-                                                 "given) instead of now.")
+@click.option(
+    "--truststore",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Trusted roots: a PEM file, a PKCS#12 file, or a Java keystore such as cacerts. Default: as "
+    "Tableau trusts, the cacerts of the Java runtime at JAVA_HOME or of java on PATH, else the public "
+    "roots bundled with certifi.",
+)
+@click.option(
+    "--truststore-pass", metavar="PASSWORD", help="Password of the truststore (Java keystores default to changeit)."
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="DATE",
+    help="Judge as of DATE (YYYY-MM-DD or ISO 8601 time, UTC unless given) instead of now.",
+)
 @FORMAT_OPTION
-def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | None, at: str | None,
-                   fmt: str) -> NoReturn:
+def verify_command(
+    taco: Path, truststore: Path | None, truststore_pass: str | None, at: str | None, fmt: str
+) -> NoReturn:
     """Check TACO's signature as jarsigner -verify -strict and Tableau do, and say whether Tableau will load it.
 
     Exit status 0 when Tableau will load it, 1 when it will refuse it.
@@ -356,19 +496,36 @@ def verify_command(taco: Path, truststore: Path | None, truststore_pass: str | N
 
 @main.command("validate", context_settings=CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-r", "--recursive", is_flag=True,
-              help="Search below each folder for connectors (folders with manifest.xml) and .trex files.")
-@click.option("--files", "changed_files", is_flag=True,
-              help="PATHS are changed files (as pre-commit passes them): check the connector each belongs to "
-                   "and every .trex file among them.")
-@click.option("--backwards-compatible", is_flag=True,
-              help="Forgive a missing 'authentication' connection field (warn instead of fail).")
-@click.option("-q", "--quiet", is_flag=True,
-              help="Show only what failed, and the totals (text format).")
+@click.option(
+    "-r",
+    "--recursive",
+    is_flag=True,
+    help="Search below each folder for connectors (folders with manifest.xml) and .trex files.",
+)
+@click.option(
+    "--files",
+    "changed_files",
+    is_flag=True,
+    help="PATHS are changed files (as pre-commit passes them): check the connector each belongs to "
+    "and every .trex file among them.",
+)
+@click.option(
+    "--backwards-compatible",
+    is_flag=True,
+    help="Forgive a missing 'authentication' connection field (warn instead of fail).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Show only what failed, and the totals (text format).")
 @STRICT_OPTION
 @FORMAT_OPTION
-def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bool, backwards_compatible: bool,
-                     quiet: bool, strict: bool, fmt: str) -> NoReturn:
+def validate_command(
+    paths: tuple[Path, ...],
+    recursive: bool,
+    changed_files: bool,
+    backwards_compatible: bool,
+    quiet: bool,
+    strict: bool,
+    fmt: str,
+) -> NoReturn:
     """Validate connector folders and .trex extension manifests; write nothing.
 
     Exit status 1 when any of them has an error (or, with --strict, a warning).
@@ -381,12 +538,19 @@ def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bo
         if not (fmt == "text" and len(listed) > 5 and sys.stderr.isatty() and not os.environ.get("CI")):
             yield from listed
             return
-        with click.progressbar(listed, label="Validating", file=sys.stderr,
-                               item_show_func=lambda p: str(p) if p else None) as bar:
+        with click.progressbar(
+            listed, label="Validating", file=sys.stderr, item_show_func=lambda p: str(p) if p else None
+        ) as bar:
             yield from bar
 
-    results = api.check_all(paths, recursive=recursive, changed_files=changed_files,
-                            backwards_compatible=backwards_compatible, strict=strict, each=progress)
+    results = api.check_all(
+        paths,
+        recursive=recursive,
+        changed_files=changed_files,
+        backwards_compatible=backwards_compatible,
+        strict=strict,
+        each=progress,
+    )
     output = render(fmt, results, quiet=quiet)
     if output:
         click.echo(output)
@@ -396,4 +560,3 @@ def validate_command(paths: tuple[Path, ...], recursive: bool, changed_files: bo
 def run_package_module() -> None:
     """Entry point of ``python -m connector_packager.package``."""
     package_command.main(prog_name="python -m connector_packager.package")
-

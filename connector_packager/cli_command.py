@@ -30,13 +30,19 @@ def dash_hint(arg: str, command: click.Command, ctx: click.Context) -> str | Non
     body = arg.lstrip(DASH_LOOKALIKES + "-")
     name, equals, value = body.partition("=")
     meant = ("-" if len(name) == 1 else "--") + name
-    options = [opt for param in command.get_params(ctx) if isinstance(param, click.Option)
-               for opt in (*param.opts, *param.secondary_opts)]
+    options = [
+        opt
+        for param in command.get_params(ctx)
+        if isinstance(param, click.Option)
+        for opt in (*param.opts, *param.secondary_opts)
+    ]
     if meant not in options:
         meant = closest(meant, options) or ""
     dash = {"\u2013": "an en dash (\u2013)", "\u2014": "an em dash (\u2014)"}.get(arg[0], f"U+{ord(arg[0]):04X}")
-    said = f"{arg!r} starts with {dash}, not the hyphen-minus (-) that options start with; text copied from a web " \
-           "page often has one"
+    said = (
+        f"{arg!r} starts with {dash}, not the hyphen-minus (-) that options start with; text copied from a web "
+        "page often has one"
+    )
     if not meant:
         return said
     return f"{said}: did you mean {meant}{equals}{value}?"
@@ -65,8 +71,9 @@ class Command(click.Command):
         with failures_as_exit_codes():
             return super().invoke(ctx)
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
-                     **extra: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
         """Parse the arguments inside the same wrapper: Ctrl-C while they are read exits 130, not click's 1."""
         with failures_as_exit_codes():
             return super().make_context(info_name, args, parent, **extra)
@@ -75,7 +82,8 @@ class Command(click.Command):
         grouped = {name for names in self.sections.values() for name in names}
         options = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
         headings: list[tuple[str, Sequence[click.Parameter]]] = [
-            ("Options", [p for p in options if p.name not in grouped])]
+            ("Options", [p for p in options if p.name not in grouped])
+        ]
         headings += [(heading, [p for p in options if p.name in names]) for heading, names in self.sections.items()]
         for heading, params in headings:
             rows = [row for row in (p.get_help_record(ctx) for p in params) if row is not None]
@@ -116,8 +124,9 @@ class Group(click.Group):
             self.add_command(command)
         return super().get_command(ctx, cmd_name)
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
-                     **extra: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
         """Parse the group's own arguments inside the wrapper that maps Ctrl-C to exit 130."""
         with failures_as_exit_codes():
             return super().make_context(info_name, args, parent, **extra)

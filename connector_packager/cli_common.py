@@ -70,6 +70,7 @@ def os_error_message(exc: OSError) -> tuple[str, str]:
 def failures_as_exit_codes(logger: logging.Logger | None = None) -> Iterator[None]:
     """Turn the project's exceptions, ``OSError`` and Ctrl-C into a message and an exit code, in one place (every
     command runs in it: see ``cli_command.Command.invoke``)."""
+
     def say(message: str, hint: str | None) -> None:
         text = f"Error: {message}" + (f"\n    hint: {hint}" if hint else "")
         if logger is not None and logger.handlers:

@@ -33,13 +33,23 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
 def _key_options(command: Callable[..., NoReturn]) -> Callable[..., NoReturn]:
     """Where the key is: a PKCS#12 keystore, or a PKCS#11 token."""
     options = [
-        click.option("--alias", required=True, metavar="ALIAS",
-                     help="The key's name in the keystore (or its label on the token)."),
+        click.option(
+            "--alias",
+            required=True,
+            metavar="ALIAS",
+            help="The key's name in the keystore (or its label on the token).",
+        ),
         click.option("--keystore", type=_FILE, help="PKCS#12 keystore (.p12) holding the key."),
-        click.option("--storepass-env", metavar="VAR", help="Environment variable holding the keystore password "
-                                                            "(asked for at a terminal when not given)."),
-        click.option("--storepass", metavar="PASSWORD",
-                     help="Keystore password. Other users can see it in the process list: prefer --storepass-env."),
+        click.option(
+            "--storepass-env",
+            metavar="VAR",
+            help="Environment variable holding the keystore password (asked for at a terminal when not given).",
+        ),
+        click.option(
+            "--storepass",
+            metavar="PASSWORD",
+            help="Keystore password. Other users can see it in the process list: prefer --storepass-env.",
+        ),
         click.option("--pkcs11-module", type=_FILE, help="PKCS#11 module (.so/.dll) of the token with the key."),
         click.option("--token-label", metavar="LABEL", help="Label of the token (--pkcs11-module)."),
         click.option("--pin-env", metavar="VAR", help="Environment variable holding the token's user PIN."),
@@ -60,9 +70,18 @@ class KeyPlace:
     token_label: str | None
 
     @classmethod
-    def from_options(cls, alias: str, keystore: Path | None, storepass_env: str | None, storepass: str | None,
-                     pkcs11_module: Path | None, token_label: str | None, pin_env: str | None, *,
-                     new: bool = False) -> KeyPlace:
+    def from_options(
+        cls,
+        alias: str,
+        keystore: Path | None,
+        storepass_env: str | None,
+        storepass: str | None,
+        pkcs11_module: Path | None,
+        token_label: str | None,
+        pin_env: str | None,
+        *,
+        new: bool = False,
+    ) -> KeyPlace:
         if (keystore is None) == (pkcs11_module is None):
             raise UsageProblem("give either --keystore or --pkcs11-module (with --token-label)")
         if pkcs11_module is not None:
@@ -83,11 +102,12 @@ class KeyPlace:
         if secret is None:
             secret = _new_password(keystore) if new else ask(f"Password of the keystore {keystore}")
         if secret is None:
-            raise UsageProblem("the keystore needs its password: --storepass-env VAR or --storepass (or run it at a "
-                               "terminal to type it)")
+            raise UsageProblem(
+                "the keystore needs its password: --storepass-env VAR or --storepass (or run it at a "
+                "terminal to type it)"
+            )
         if new and len(secret) < MIN_PASSWORD:
-            raise UsageProblem(f"the keystore password must have at least {MIN_PASSWORD} characters (as keytool "
-                               "asks)")
+            raise UsageProblem(f"the keystore password must have at least {MIN_PASSWORD} characters (as keytool asks)")
         return cls(alias, keystore, secret, None, None)
 
     @property
@@ -127,16 +147,18 @@ class KeyPlace:
 def _new_password(keystore: Path | None) -> str | None:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         return None
-    return str(click.prompt(f"Password for the new keystore {keystore}", hide_input=True, confirmation_prompt=True,
-                            err=True))
+    return str(
+        click.prompt(f"Password for the new keystore {keystore}", hide_input=True, confirmation_prompt=True, err=True)
+    )
 
 
 def _say(text: str) -> None:
     click.echo(text, err=True)
 
 
-def _details(subject: str | None, san: tuple[str, ...], email: tuple[str, ...],
-             default: x509.Name | None) -> RequestDetails:
+def _details(
+    subject: str | None, san: tuple[str, ...], email: tuple[str, ...], default: x509.Name | None
+) -> RequestDetails:
     from connector_packager.signing.certificate_requests import (
         RequestDetails,
         parse_alternative_names,
@@ -144,19 +166,26 @@ def _details(subject: str | None, san: tuple[str, ...], email: tuple[str, ...],
     )
 
     if subject is None and default is None:
-        raise UsageProblem("give --subject \"CN=...,O=...,C=...\" (the name the certificate will carry)")
+        raise UsageProblem('give --subject "CN=...,O=...,C=..." (the name the certificate will carry)')
     name = parse_subject(subject) if subject is not None else default
     assert name is not None
     return RequestDetails(name, parse_alternative_names(san, email))
 
 
-SUBJECT = click.option("--subject", metavar="DN",
-                       help='The certificate\'s subject, e.g. "CN=Acme Inc,O=Acme Inc,L=Seattle,C=US" (RFC 4514, '
-                            "as keytool's -dname).")
-SAN = click.option("--san", multiple=True, metavar="KIND:VALUE",
-                   help="A subject alternative name: dns:NAME, email:ADDRESS or uri:URI (repeatable).")
-EMAIL = click.option("--email", multiple=True, metavar="ADDRESS",
-                     help="An e-mail address (subject alternative name), repeatable.")
+SUBJECT = click.option(
+    "--subject",
+    metavar="DN",
+    help="The certificate's subject, e.g. \"CN=Acme Inc,O=Acme Inc,L=Seattle,C=US\" (RFC 4514, as keytool's -dname).",
+)
+SAN = click.option(
+    "--san",
+    multiple=True,
+    metavar="KIND:VALUE",
+    help="A subject alternative name: dns:NAME, email:ADDRESS or uri:URI (repeatable).",
+)
+EMAIL = click.option(
+    "--email", multiple=True, metavar="ADDRESS", help="An e-mail address (subject alternative name), repeatable."
+)
 
 
 @click.group("key", context_settings=CONTEXT_SETTINGS, cls=Group)
@@ -166,18 +195,38 @@ def key_group() -> None:
 
 @key_group.command("new", context_settings=CONTEXT_SETTINGS)
 @_key_options
-@click.option("--key-type", type=click.Choice(["rsa-3072", "rsa-4096", "ec-p256", "ec-p384"]), default="rsa-3072",
-              show_default=True, help="The kind of key.")
+@click.option(
+    "--key-type",
+    type=click.Choice(["rsa-3072", "rsa-4096", "ec-p256", "ec-p384"]),
+    default="rsa-3072",
+    show_default=True,
+    help="The kind of key.",
+)
 @SUBJECT
 @SAN
 @EMAIL
-@click.option("--self-signed", is_flag=True,
-              help="Also make a self-signed code-signing certificate, for development only: Tableau does not trust "
-                   "it (see the README for the launch options that load such a connector).")
-@click.option("--days", type=click.IntRange(1, 3650), default=None,
-              help="How long the --self-signed certificate lasts (default 1095 days).")
-def key_new_command(alias: str, key_type: str, subject: str | None, san: tuple[str, ...], email: tuple[str, ...],
-                    self_signed: bool, days: int | None, **where: Any) -> NoReturn:
+@click.option(
+    "--self-signed",
+    is_flag=True,
+    help="Also make a self-signed code-signing certificate, for development only: Tableau does not trust "
+    "it (see the README for the launch options that load such a connector).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="How long the --self-signed certificate lasts (default 1095 days).",
+)
+def key_new_command(
+    alias: str,
+    key_type: str,
+    subject: str | None,
+    san: tuple[str, ...],
+    email: tuple[str, ...],
+    self_signed: bool,
+    days: int | None,
+    **where: Any,
+) -> NoReturn:
     """Make a new key pair ALIAS in a new PKCS#12 keystore, or on a PKCS#11 token (generated there; it never
     leaves it). Never overwrites a keystore or a key.
 
@@ -208,23 +257,30 @@ def key_new_command(alias: str, key_type: str, subject: str | None, san: tuple[s
 
             token = place.token()
             generate_key(token, place.secret, alias, kind)
-            _say(f"Made the {kind.label.upper()} key {alias!r} on {place.where}: generated there, it cannot be "
-                 "exported.")
+            _say(
+                f"Made the {kind.label.upper()} key {alias!r} on {place.where}: generated there, it cannot be exported."
+            )
             if self_signed:
                 token_key = TokenKey(token, place.secret, alias)
                 cert = build_self_signed(token_key, details, lifetime, code_signing=True)
                 store_certificates(token, place.secret, alias, token_key.key_id, [cert])
         if self_signed:
-            _say(f"SELF-SIGNED DEVELOPMENT CERTIFICATE for {details.subject.rfc4514_string()}, valid "
-                 f"{lifetime} days. Tableau refuses connectors it signs unless it is trusted; while developing, "
-                 "start Tableau with -DDisableVerifyConnectorPluginSignature=true.")
+            _say(
+                f"SELF-SIGNED DEVELOPMENT CERTIFICATE for {details.subject.rfc4514_string()}, valid "
+                f"{lifetime} days. Tableau refuses connectors it signs unless it is trusted; while developing, "
+                "start Tableau with -DDisableVerifyConnectorPluginSignature=true."
+            )
         elif place.keystore is not None:
-            _say(f"It holds a placeholder self-signed certificate ({details.subject.rfc4514_string()}, "
-                 f"{PLACEHOLDER_DAYS} days) until the CA's certificate replaces it.")
+            _say(
+                f"It holds a placeholder self-signed certificate ({details.subject.rfc4514_string()}, "
+                f"{PLACEHOLDER_DAYS} days) until the CA's certificate replaces it."
+            )
         if not self_signed:
             subject_option = "" if place.keystore is not None else ' --subject "CN=...,O=...,C=..."'
-            _say(f"Next: connector-packager csr --alias {alias} {_where_options(place)}{subject_option} "
-                 "-o request.csr, and send request.csr to your certificate authority.")
+            _say(
+                f"Next: connector-packager csr --alias {alias} {_where_options(place)}{subject_option} "
+                "-o request.csr, and send request.csr to your certificate authority."
+            )
     sys.exit(EXIT_OK)
 
 
@@ -245,10 +301,16 @@ def _where_options(place: KeyPlace) -> str:
 @SUBJECT
 @SAN
 @EMAIL
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), default="-",
-              help="Write the request here (PEM). Default: standard output.")
-def csr_command(alias: str, subject: str | None, san: tuple[str, ...], email: tuple[str, ...], output: Path,
-                **where: Any) -> NoReturn:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default="-",
+    help="Write the request here (PEM). Default: standard output.",
+)
+def csr_command(
+    alias: str, subject: str | None, san: tuple[str, ...], email: tuple[str, ...], output: Path, **where: Any
+) -> NoReturn:
     """Write a certificate signing request (PEM PKCS#10, SHA-256) for the key ALIAS, to send to a certificate
     authority (step 2). It asks for a code-signing certificate.
 
@@ -269,20 +331,25 @@ def csr_command(alias: str, subject: str | None, san: tuple[str, ...], email: tu
         else:
             write_file(output, request)
             _say(f"Wrote the request for {details.subject.rfc4514_string()} to {output}.")
-            _say(f"Next: send {output} to your certificate authority, then install its reply with: "
-                 f"connector-packager import-cert REPLY --alias {alias} {_where_options(place)}")
+            _say(
+                f"Next: send {output} to your certificate authority, then install its reply with: "
+                f"connector-packager import-cert REPLY --alias {alias} {_where_options(place)}"
+            )
     sys.exit(EXIT_OK)
 
 
 @click.command("import-cert", context_settings=CONTEXT_SETTINGS, cls=Command)
 @click.argument("reply", type=_FILE)
 @_key_options
-@click.option("--truststore", type=_FILE,
-              help="Trusted roots that complete the chain (default: as verify, the Java runtime's cacerts, else "
-                   "certifi's).")
+@click.option(
+    "--truststore",
+    type=_FILE,
+    help="Trusted roots that complete the chain (default: as verify, the Java runtime's cacerts, else certifi's).",
+)
 @click.option("--truststore-pass", metavar="PASSWORD", help="Password of the truststore.")
-def import_cert_command(reply: Path, alias: str, truststore: Path | None, truststore_pass: str | None,
-                        **where: Any) -> NoReturn:
+def import_cert_command(
+    reply: Path, alias: str, truststore: Path | None, truststore_pass: str | None, **where: Any
+) -> NoReturn:
     """Install the certificate authority's REPLY (PEM, DER .cer, or PKCS#7 .p7b) next to the key ALIAS (step 3).
 
     Checks first that it is for this key, may sign code, is valid, and that its chain is complete (each
@@ -316,18 +383,24 @@ def import_cert_command(reply: Path, alias: str, truststore: Path | None, trusts
             store_certificates(token, place.secret, alias, token_key.key_id, checked.chain)
         for warning in checked.warnings:
             _say(f"Warning: {warning}")
-        _say(f"Installed the certificate {describe(checked.chain[0])} for {alias!r} in {place.where}, with its "
-             f"chain: {' -> '.join(describe(c) for c in checked.chain)}.")
-        _say(f"Next: sign with it: connector-packager sign FILE.taco --alias {alias} {_where_options(place)} "
-             "--tsa URL")
+        _say(
+            f"Installed the certificate {describe(checked.chain[0])} for {alias!r} in {place.where}, with its "
+            f"chain: {' -> '.join(describe(c) for c in checked.chain)}."
+        )
+        _say(f"Next: sign with it: connector-packager sign FILE.taco --alias {alias} {_where_options(place)} --tsa URL")
     sys.exit(EXIT_OK)
 
 
 @click.command("export-cert", context_settings=CONTEXT_SETTINGS, cls=Command)
 @_key_options
 @click.option("--chain", "whole_chain", is_flag=True, help="Also write the issuers' certificates.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), default="-",
-              help="Write the certificate here (PEM). Default: standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default="-",
+    help="Write the certificate here (PEM). Default: standard output.",
+)
 def export_cert_command(alias: str, whole_chain: bool, output: Path, **where: Any) -> NoReturn:
     """Write the certificate of the key ALIAS as PEM (keytool -export), e.g. for those who must trust it."""
     with failures_as_exit_codes():
@@ -339,8 +412,9 @@ def export_cert_command(alias: str, whole_chain: bool, output: Path, **where: An
         place = KeyPlace.from_options(alias, **where)
         _, chain = place.signing_key()
         if not chain:
-            raise PackagerError(f"{place.where} has no certificate for {alias!r}",
-                                hint="install the CA's reply with import-cert first")
+            raise PackagerError(
+                f"{place.where} has no certificate for {alias!r}", hint="install the CA's reply with import-cert first"
+            )
         pem = b"".join(c.public_bytes(Encoding.PEM) for c in (chain if whole_chain else chain[:1]))
         if str(output) == "-":
             click.echo(pem.decode(), nl=False)

@@ -108,11 +108,14 @@ class ConnectionModel:
     def as_json(self) -> dict[str, Any]:
         """The model as ``script_runtime.js`` takes it."""
         return {
-            "className": self.class_name, "jdbc": self.jdbc, "dialog": self.dialog,
+            "className": self.class_name,
+            "jdbc": self.jdbc,
+            "dialog": self.dialog,
             "fields": [_camel(asdict(f)) for f in self.fields],
             "scripts": [asdict(s) for s in self.scripts],
             "drivers": [asdict(d) for d in self.drivers],
-            "normalizer": self.normalizer, "secrets": self.secrets,
+            "normalizer": self.normalizer,
+            "secrets": self.secrets,
             "platformAttributes": {"class": self.class_name},
         }
 
@@ -127,16 +130,23 @@ def _file(report: Report, kind: str) -> ConnectorFile | None:
 
 
 def _conditions(element: etree._Element) -> list[Condition]:
-    return [Condition(c.get("field") or "", c.get("value") or "", c.sourceline)
-            for conditions in element.findall("conditions") for c in conditions.iter("condition")]
+    return [
+        Condition(c.get("field") or "", c.get("value") or "", c.sourceline)
+        for conditions in element.findall("conditions")
+        for c in conditions.iter("condition")
+    ]
 
 
 def _field(element: etree._Element) -> Field:
     value_type = element.get("value-type") or "string"
     declared = element.get("default-value")
-    groups = [SelectionGroup([Option(o.get("value") or "", o.get("label") or o.get("value") or "")
-                              for o in group.iter("option")], _conditions(group))
-              for group in element.findall("selection-group")]
+    groups = [
+        SelectionGroup(
+            [Option(o.get("value") or "", o.get("label") or o.get("value") or "") for o in group.iter("option")],
+            _conditions(group),
+        )
+        for group in element.findall("selection-group")
+    ]
     true_value = false_value = None
     if value_type == "boolean":
         true_el, false_el = element.find("boolean-options/true-value"), element.find("boolean-options/false-value")
@@ -152,12 +162,23 @@ def _field(element: etree._Element) -> Field:
         default = ""
     rule = element.find("validation-rule")
     return Field(
-        name=element.get("name") or "", label=element.get("label") or element.get("name") or "",
-        value_type=value_type, default_value=default, optional=xs_boolean(element.get("optional"), False),
-        editable=xs_boolean(element.get("editable"), True), secure=xs_boolean(element.get("secure"), False),
-        category=element.get("category") or "general", placeholder=element.get("placeholder"),
-        regex=rule.get("reg-exp") if rule is not None else None, true_value=true_value, false_value=false_value,
-        groups=groups, conditions=_conditions(element), line=element.sourceline, declared_default=declared)
+        name=element.get("name") or "",
+        label=element.get("label") or element.get("name") or "",
+        value_type=value_type,
+        default_value=default,
+        optional=xs_boolean(element.get("optional"), False),
+        editable=xs_boolean(element.get("editable"), True),
+        secure=xs_boolean(element.get("secure"), False),
+        category=element.get("category") or "general",
+        placeholder=element.get("placeholder"),
+        regex=rule.get("reg-exp") if rule is not None else None,
+        true_value=true_value,
+        false_value=false_value,
+        groups=groups,
+        conditions=_conditions(element),
+        line=element.sourceline,
+        declared_default=declared,
+    )
 
 
 def dialog_fields(root: etree._Element) -> list[Field]:
@@ -172,9 +193,16 @@ def _metadata_database(root: etree._Element) -> Field | None:
     inner = database.find("field")
     default = inner.get("default-value") if inner is not None else None
     optional = xs_boolean(inner.get("optional"), True) if inner is not None else True
-    return Field(name="dbname", label=database.get("label") or "Database", value_type="string",
-                 default_value=default or "", optional=optional, category="metadata", line=database.sourceline,
-                 declared_default=default)
+    return Field(
+        name="dbname",
+        label=database.get("label") or "Database",
+        value_type="string",
+        default_value=default or "",
+        optional=optional,
+        category="metadata",
+        line=database.sourceline,
+        declared_default=default,
+    )
 
 
 def _v1_fields(root: etree._Element) -> list[Field]:
@@ -187,26 +215,61 @@ def _v1_fields(root: etree._Element) -> list[Field]:
     def prompt(tag: str, name: str, category: str) -> None:
         el = config.find(tag)
         if el is not None:
-            fields.append(Field(name=name, label=el.get("value") or name, value_type="string",
-                                default_value=el.get("default") or "", optional=name not in ("server",),
-                                category=category, line=el.sourceline))
+            fields.append(
+                Field(
+                    name=name,
+                    label=el.get("value") or name,
+                    value_type="string",
+                    default_value=el.get("default") or "",
+                    optional=name not in ("server",),
+                    category=category,
+                    line=el.sourceline,
+                )
+            )
 
     prompt("server-prompt", "server", "endpoint")
     prompt("port-prompt", "port", "endpoint")
     prompt("db-name-prompt", "dbname", "metadata")
     mode = config.find("authentication-mode")
     auth = "auth-none" if mode is not None and mode.get("value") == "None" else "auth-user-pass"
-    fields.append(Field(name="authentication", label="Authentication", value_type="string", default_value=auth,
-                        editable=False, category="authentication"))
+    fields.append(
+        Field(
+            name="authentication",
+            label="Authentication",
+            value_type="string",
+            default_value=auth,
+            editable=False,
+            category="authentication",
+        )
+    )
     if auth == "auth-user-pass":
-        fields.append(Field(name="username", label="Username", value_type="string", default_value="",
-                            category="authentication"))
-        fields.append(Field(name="password", label="Password", value_type="string", default_value="", secure=True,
-                            category="authentication"))
+        fields.append(
+            Field(name="username", label="Username", value_type="string", default_value="", category="authentication")
+        )
+        fields.append(
+            Field(
+                name="password",
+                label="Password",
+                value_type="string",
+                default_value="",
+                secure=True,
+                category="authentication",
+            )
+        )
     ssl = config.find("show-ssl-checkbox")
     if ssl is not None and xs_boolean(ssl.get("value"), False):
-        fields.append(Field(name="sslmode", label="Require SSL", value_type="boolean", default_value="",
-                            optional=True, category="ssl", true_value="require", false_value=""))
+        fields.append(
+            Field(
+                name="sslmode",
+                label="Require SSL",
+                value_type="boolean",
+                default_value="",
+                optional=True,
+                category="ssl",
+                true_value="require",
+                false_value="",
+            )
+        )
     for number in (1, 2, 3):
         prompt(f"vendor{number}-prompt", f"vendor{number}", "general")
     return fields
@@ -216,7 +279,7 @@ def localized(report: Report, text: str) -> str:
     """``@string/name/`` as resources-en_US.xml words it (the text itself when it is not localized)."""
     if not text.startswith("@string/"):
         return text
-    name = text[len("@string/"):].rstrip("/")
+    name = text[len("@string/") :].rstrip("/")
     resources = next((f for f in report.files if f.name == "resources-en_US.xml" and f.tree is not None), None)
     if resources is None or resources.tree is None:
         return text
@@ -258,11 +321,19 @@ def build_model(report: Report) -> ConnectionModel:
                     named.add((role, known.name))
                     source = known.data.decode("utf-8", errors="replace").lstrip("\ufeff")
                     scripts.append(Script(role, known.name, source, script.sourceline))
-        drivers = [DriverRule(el.get("type") or "", (el.text or "").strip())
-                   for el in root.iterfind(".//driver-resolver/driver-match/driver-name")]
+        drivers = [
+            DriverRule(el.get("type") or "", (el.text or "").strip())
+            for el in root.iterfind(".//driver-resolver/driver-match/driver-name")
+        ]
         normalizer = required_attributes(root)
     return ConnectionModel(
-        class_name=report.class_name or "", jdbc=report.facts.is_jdbc, dialog=dialog, fields=fields,
-        scripts=scripts, drivers=drivers, normalizer=normalizer,
+        class_name=report.class_name or "",
+        jdbc=report.facts.is_jdbc,
+        dialog=dialog,
+        fields=fields,
+        scripts=scripts,
+        drivers=drivers,
+        normalizer=normalizer,
         fields_file=fields_file.name if fields_file else None,
-        resolver_file=resolver_file.name if resolver_file else None)
+        resolver_file=resolver_file.name if resolver_file else None,
+    )

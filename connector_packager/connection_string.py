@@ -49,8 +49,7 @@ class ConnectionStringRun:
 
     @property
     def ok(self) -> bool:
-        return (self.connector_ok and self.limit is None and self.result is not None
-                and self.result.get("error") is None)
+        return self.connector_ok and self.limit is None and self.result is not None and self.result.get("error") is None
 
 
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
@@ -64,8 +63,9 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
-def compute(folder: Path, values: dict[str, str], *, platform: str = "win",
-            driver: str | None = None) -> ConnectionStringRun:
+def compute(
+    folder: Path, values: dict[str, str], *, platform: str = "win", driver: str | None = None
+) -> ConnectionStringRun:
     """Check the connector in ``folder`` and run its scripts on ``values`` (unset fields take defaults)."""
     from connector_packager.script_engine import ScriptLimit, evaluate
     from connector_packager.validation import check_connector
@@ -97,8 +97,10 @@ def notes(run: ConnectionStringRun) -> list[str]:
     found: list[str] = []
     fields = [f.name for f in run.model.fields] if run.model else []
     for name in run.unknown_values:
-        found.append(f"--set {name}: not a field of this connector; passed to the scripts as an attribute"
-                     + _suggestion(name, fields))
+        found.append(
+            f"--set {name}: not a field of this connector; passed to the scripts as an attribute"
+            + _suggestion(name, fields)
+        )
     if run.model is not None and run.model.dialog == "v1":
         found.append("inferred: " + INFERRED_V1)
     found.extend("inferred: " + fact for fact in INFERRED)
@@ -116,8 +118,12 @@ def error_line(run: ConnectionStringRun) -> str | None:
     where = f"{base}/{error['file']}"
     if error.get("line"):
         where += f":{error['line']}" + (f":{error['column']}" if error.get("column") else "")
-    what = {"tableau": "ThrowTableauException", "exception": "exception", "syntax": "syntax error",
-            "result": "bad result"}.get(error["kind"], error["kind"])
+    what = {
+        "tableau": "ThrowTableauException",
+        "exception": "exception",
+        "syntax": "syntax error",
+        "result": "bad result",
+    }.get(error["kind"], error["kind"])
     return f"{where}: error: {error['role']} script: {what}: {error['message']} [script-{error['kind']}]"
 
 
@@ -130,7 +136,8 @@ def render_text(run: ConnectionStringRun) -> str:
     model, result = run.model, run.result or {}
     kind = "JDBC" if model.jdbc else "ODBC"
     dialog = {"v2": "connection fields (v2)", "v1": "connection dialog .tcd (v1, approximate)"}.get(
-        model.dialog or "", "none")
+        model.dialog or "", "none"
+    )
     lines.append(f"connector:   {model.class_name} ({kind}), dialog: {dialog}")
     driver = result.get("driver") or {}
     if driver.get("name"):
@@ -157,8 +164,10 @@ def render_text(run: ConnectionStringRun) -> str:
         lines.append("normalizer attributes:")
         lines.extend(f"  {n['name']}" + ("" if n["set"] else "  (no value)") for n in normalizer)
     problems = result.get("problems") or []
-    lines.append("Sign In:     " + ("enabled" if result.get("signIn") else
-                                    "disabled: " + "; ".join(p["message"] for p in problems)))
+    lines.append(
+        "Sign In:     "
+        + ("enabled" if result.get("signIn") else "disabled: " + "; ".join(p["message"] for p in problems))
+    )
     lines.extend(f"note: {note}" for note in notes(run))
     return "\n".join(lines)
 
@@ -194,4 +203,3 @@ def render_json(run: ConnectionStringRun) -> str:
         "notes": notes(run) if model else [],
     }
     return json.dumps(report, indent=2, ensure_ascii=False)
-

@@ -17,16 +17,32 @@ PLATFORMS = ("win", "mac", "linux")
 
 @click.command("connection-string", context_settings=cli.CONTEXT_SETTINGS, cls=Command)
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
-              help="A value typed into the dialog (repeatable). Unset fields take their defaults.")
-@click.option("--platform", type=click.Choice(PLATFORMS), default="win", show_default=True,
-              help="What connectionHelper.GetPlatform() returns.")
-@click.option("--driver", metavar="NAME", help="The installed driver's name (default: the first driver-resolver "
-                                               "rule).")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
-              help="text for people; json (documented in docs/connection-string.md) for programs.")
-def connection_string_command(folder: Path, assignments: tuple[str, ...], platform: str, driver: str | None,
-                              fmt: str) -> NoReturn:
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A value typed into the dialog (repeatable). Unset fields take their defaults.",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(PLATFORMS),
+    default="win",
+    show_default=True,
+    help="What connectionHelper.GetPlatform() returns.",
+)
+@click.option("--driver", metavar="NAME", help="The installed driver's name (default: the first driver-resolver rule).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="text for people; json (documented in docs/connection-string.md) for programs.",
+)
+def connection_string_command(
+    folder: Path, assignments: tuple[str, ...], platform: str, driver: str | None, fmt: str
+) -> NoReturn:
     """Run the connector's scripts as Tableau would and show the ODBC connect string or JDBC URL and properties.
 
     Exit status 0 when the scripts produce a connection string, 1 when the connector is invalid or a script

@@ -29,8 +29,11 @@ def gather_facts(files: list[ConnectorFile], valid: set[str], facts: ConnectorFa
             facts.uses_tcd = True
         if file.name in valid and file.tree is not None:
             _learn(file.kind, file.tree.getroot(), facts)
-        seen[file.name] = dataclasses.replace(facts, connection_fields=list(facts.connection_fields),
-                                              vendor_defined_fields=list(facts.vendor_defined_fields))
+        seen[file.name] = dataclasses.replace(
+            facts,
+            connection_fields=list(facts.connection_fields),
+            vendor_defined_fields=list(facts.vendor_defined_fields),
+        )
     return seen
 
 
@@ -50,6 +53,5 @@ def _learn(kind: str, root: etree._Element, facts: ConnectorFacts) -> None:
         for number in (1, 2, 3):
             if root.find(f".//connection-config/vendor{number}-prompt") is not None:
                 facts.vendor_defined_fields.append(f"vendor{number}")
-    elif kind == "connection-metadata" and any(db.get("enabled") not in (None, "true")
-                                               for db in root.iter("database")):
+    elif kind == "connection-metadata" and any(db.get("enabled") not in (None, "true") for db in root.iter("database")):
         facts.metadata_database = False  # a <database enabled=...> other than "true" turns it off

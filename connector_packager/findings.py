@@ -52,13 +52,25 @@ class Finding:
         return where
 
 
-def error(rule: Rule, message: str, file: str | None = None, line: int | None = None,
-          column: int | None = None, hint: str | None = None) -> Finding:
+def error(
+    rule: Rule,
+    message: str,
+    file: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+    hint: str | None = None,
+) -> Finding:
     return Finding(Severity.ERROR, rule.id, message, file, line, column, hint)
 
 
-def warning(rule: Rule, message: str, file: str | None = None, line: int | None = None,
-            column: int | None = None, hint: str | None = None) -> Finding:
+def warning(
+    rule: Rule,
+    message: str,
+    file: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+    hint: str | None = None,
+) -> Finding:
     return Finding(Severity.WARNING, rule.id, message, file, line, column, hint)
 
 

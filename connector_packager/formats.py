@@ -58,8 +58,16 @@ def finding_json(finding: Finding, result: Result) -> dict[str, object]:
         path = result.path
     else:
         path = f"{base.rstrip('/')}/{finding.file}" if base and finding.file else (finding.file or result.path)
-    return {"severity": finding.severity.value, "rule": finding.rule, "file": finding.file, "path": path,
-            "line": finding.line, "column": finding.column, "message": finding.message, "hint": finding.hint}
+    return {
+        "severity": finding.severity.value,
+        "rule": finding.rule,
+        "file": finding.file,
+        "path": path,
+        "line": finding.line,
+        "column": finding.column,
+        "message": finding.message,
+        "hint": finding.hint,
+    }
 
 
 # --- text -----------------------------------------------------------------------------------------------------
@@ -81,8 +89,10 @@ def render_text(results: Sequence[Result], *, quiet: bool = False) -> str:
 
 def trex_line(result: Result) -> str:
     """One line for a single .trex file, so that a passing one says so."""
-    return f"{result.path}: {'ok' if result.ok else 'FAIL'} ({_counted(result.error_count, 'error')}, " \
-           f"{_counted(result.warning_count, 'warning')})"
+    return (
+        f"{result.path}: {'ok' if result.ok else 'FAIL'} ({_counted(result.error_count, 'error')}, "
+        f"{_counted(result.warning_count, 'warning')})"
+    )
 
 
 def summary_table(results: Sequence[Result], shown: Sequence[Result] | None = None) -> str:
@@ -92,21 +102,33 @@ def summary_table(results: Sequence[Result], shown: Sequence[Result] | None = No
     for r in results if shown is None else shown:
         connector = r.connector
         class_name = connector.class_name if connector else None
-        rows.append(("ok" if r.ok else "FAIL", r.path, class_name or ("(trex)" if r.kind == "trex" else ""),
-                     (connector.plugin_version if connector else None) or "", str(r.error_count),
-                     str(r.warning_count), (connector.min_version_tableau if connector else None) or ""))
+        rows.append(
+            (
+                "ok" if r.ok else "FAIL",
+                r.path,
+                class_name or ("(trex)" if r.kind == "trex" else ""),
+                (connector.plugin_version if connector else None) or "",
+                str(r.error_count),
+                str(r.warning_count),
+                (connector.min_version_tableau if connector else None) or "",
+            )
+        )
     out = []
     if rows:
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-        out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-               for row in [header, *rows]]
+        out = [
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in [header, *rows]
+        ]
     failed = sum(1 for r in results if not r.ok)
     connectors = sum(1 for r in results if r.kind == "connector")
     errors = sum(r.error_count for r in results)
     warnings = sum(r.warning_count for r in results)
-    out.append(f"{len(results)} checked, {failed} failed ({_counted(connectors, 'connector')}, "
-               f"{_counted(len(results) - connectors, '.trex file')}; {_counted(errors, 'error')}, "
-               f"{_counted(warnings, 'warning')})")
+    out.append(
+        f"{len(results)} checked, {failed} failed ({_counted(connectors, 'connector')}, "
+        f"{_counted(len(results) - connectors, '.trex file')}; {_counted(errors, 'error')}, "
+        f"{_counted(warnings, 'warning')})"
+    )
     return "\n".join(out)
 
 
@@ -123,12 +145,16 @@ def inspect_text(result: Result) -> str:
     if info is None:
         raise ValueError("an inspect result without its archive section")
     lines = [result.path]
-    lines.append(f"  connector:   {info.display_name or '?'} (class {info.class_name or '?'}, "
-                 f"version {info.plugin_version or '?'})")
+    lines.append(
+        f"  connector:   {info.display_name or '?'} (class {info.class_name or '?'}, "
+        f"version {info.plugin_version or '?'})"
+    )
     lines.append(f"  min-version-tableau: {info.min_version or 'not stamped'}")
     if info.signers:
-        lines.append(f"  signature:   signature files present for {', '.join(info.signers)} "
-                     f"(not checked here: run connector-packager verify {result.path})")
+        lines.append(
+            f"  signature:   signature files present for {', '.join(info.signers)} "
+            f"(not checked here: run connector-packager verify {result.path})"
+        )
     else:
         lines.append("  signature:   unsigned (Tableau will not load an unsigned .taco)")
     lines.append(f"  entries ({len(info.entries)}):")
@@ -181,8 +207,10 @@ def _signer_lines(signer: SignerReport) -> list[str]:
     else:
         lines.append("  timestamp:   none")
     if signer.valid_until is not None:
-        lines.append(f"  valid until: {signer.valid_until:%Y-%m-%d} "
-                     f"({'timestamp authority certificate' if signer.timestamp else 'signer certificate'})")
+        lines.append(
+            f"  valid until: {signer.valid_until:%Y-%m-%d} "
+            f"({'timestamp authority certificate' if signer.timestamp else 'signer certificate'})"
+        )
     return lines
 
 
@@ -214,7 +242,10 @@ def _verification(result: Result) -> Verification:
 
 
 _TEXT_BY_COMMAND: dict[str, Callable[[Result], str]] = {
-    "inspect": inspect_text, "sign": sign_text, "verify": verify_text}
+    "inspect": inspect_text,
+    "sign": sign_text,
+    "verify": verify_text,
+}
 
 
 # --- JSON -----------------------------------------------------------------------------------------------------
@@ -235,17 +266,26 @@ def render_json(results: Sequence[Result]) -> str:
 def result_json(result: Result) -> dict[str, object]:
     connector, packaged, signed = result.connector, result.packaged, result.signed
     body: dict[str, object] = {
-        "path": result.path, "kind": result.kind, "ok": result.ok,
-        "errors": result.error_count, "warnings": result.warning_count,
+        "path": result.path,
+        "kind": result.kind,
+        "ok": result.ok,
+        "errors": result.error_count,
+        "warnings": result.warning_count,
         "findings": [finding_json(f, result) for f in result.findings],
-        "connector": None if connector is None else {
-            "class": connector.class_name, "plugin_version": connector.plugin_version, "name": connector.name,
+        "connector": None
+        if connector is None
+        else {
+            "class": connector.class_name,
+            "plugin_version": connector.plugin_version,
+            "name": connector.name,
             "min_version_tableau": connector.min_version_tableau,
             "min_version_reasons": list(connector.min_version_reasons),
-            "vendor_defined_fields": list(connector.vendor_defined_fields)},
+            "vendor_defined_fields": list(connector.vendor_defined_fields),
+        },
         "package": None if packaged is None else {"taco": packaged.taco, "forced": packaged.forced},
-        "signed": None if signed is None else {
-            "taco": str(signed.taco), "signature": signed.signature_name, "tsa": signed.tsa},
+        "signed": None
+        if signed is None
+        else {"taco": str(signed.taco), "signature": signed.signature_name, "tsa": signed.tsa},
         "archive": None if result.archive is None else _archive_json(result.archive),
         "verification": None if result.verification is None else _verification_json(result.verification),
     }
@@ -255,9 +295,12 @@ def result_json(result: Result) -> dict[str, object]:
 
 
 def _archive_json(info: TacoInfo) -> dict[str, object]:
-    return {"entries": [{"name": e.name, "size": e.size, "compressed": e.compressed} for e in info.entries],
-            "min_version_stamped": info.min_version, "signature_files": info.signers,
-            "unreferenced": info.unreferenced}
+    return {
+        "entries": [{"name": e.name, "size": e.size, "compressed": e.compressed} for e in info.entries],
+        "min_version_stamped": info.min_version,
+        "signature_files": info.signers,
+        "unreferenced": info.unreferenced,
+    }
 
 
 def _when(moment: dt.datetime | None) -> str | None:
@@ -267,10 +310,19 @@ def _when(moment: dt.datetime | None) -> str | None:
 def _chain_json(chain: Chain | None) -> dict[str, object] | None:
     if chain is None:
         return None
-    return {"certificates": [{"subject": c.subject.rfc4514_string(), "issuer": c.issuer.rfc4514_string(),
-                              "not_before": _when(c.not_valid_before_utc), "not_after": _when(c.not_valid_after_utc)}
-                             for c in chain.certs],
-            "trusted": chain.trusted, "problem": chain.problem}
+    return {
+        "certificates": [
+            {
+                "subject": c.subject.rfc4514_string(),
+                "issuer": c.issuer.rfc4514_string(),
+                "not_before": _when(c.not_valid_before_utc),
+                "not_after": _when(c.not_valid_after_utc),
+            }
+            for c in chain.certs
+        ],
+        "trusted": chain.trusted,
+        "problem": chain.problem,
+    }
 
 
 def _verification_json(verification: Verification) -> dict[str, object]:
@@ -281,14 +333,22 @@ def _verification_json(verification: Verification) -> dict[str, object]:
         "verdict": verification.verdict,
         "entries": verification.entries,
         "truststore": verification.truststore,
-        "signers": [{
-            "name": s.name,
-            "chain": _chain_json(s.chain),
-            "timestamp": None if s.timestamp is None else {
-                "time": _when(s.timestamp.time), "authority": describe(s.timestamp.tsa),
-                "policy": s.timestamp.policy, "chain": _chain_json(s.timestamp_chain)},
-            "valid_until": _when(s.valid_until),
-        } for s in verification.signers],
+        "signers": [
+            {
+                "name": s.name,
+                "chain": _chain_json(s.chain),
+                "timestamp": None
+                if s.timestamp is None
+                else {
+                    "time": _when(s.timestamp.time),
+                    "authority": describe(s.timestamp.tsa),
+                    "policy": s.timestamp.policy,
+                    "chain": _chain_json(s.timestamp_chain),
+                },
+                "valid_until": _when(s.valid_until),
+            }
+            for s in verification.signers
+        ],
     }
 
 
@@ -351,8 +411,10 @@ def render_github(results: Sequence[Result]) -> str:
             lines.append(f"::{level} {','.join(props)}::{escape_data(escape(message))}")
         if result.verification is not None:
             where = escape_property(workspace_path(shown(result.path)))
-            lines.append(f"::{'notice' if result.verification.ok else 'error'} file={where},title=verdict::"
-                         f"{escape_data(shown(result.verification.verdict))}")
+            lines.append(
+                f"::{'notice' if result.verification.ok else 'error'} file={where},title=verdict::"
+                f"{escape_data(shown(result.verification.verdict))}"
+            )
     return "\n".join(lines)
 
 
@@ -365,7 +427,10 @@ def _render_text(results: Sequence[Result]) -> str:
 
 #: The formatters by name: ``--format`` offers exactly these (:data:`FORMATS`).
 FORMATTERS: dict[str, Callable[[Sequence[Result]], str]] = {
-    "text": _render_text, "json": render_json, "github": render_github}
+    "text": _render_text,
+    "json": render_json,
+    "github": render_github,
+}
 FORMATS = tuple(FORMATTERS)
 
 

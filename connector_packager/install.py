@@ -42,8 +42,10 @@ def install_folder(product: str, platform: str, env: Mapping[str, str]) -> Path:
             raise UsageProblem("Tableau Server does not run on macOS", hint="pass --dest DIR for another folder")
         return Path("/opt/tableau/connectors")
     if not windows and platform != "darwin":
-        raise UsageProblem(f"Tableau Desktop and Prep Builder do not run on {platform}",
-                           hint="pass --for server (Tableau Server on Linux) or --dest DIR")
+        raise UsageProblem(
+            f"Tableau Desktop and Prep Builder do not run on {platform}",
+            hint="pass --for server (Tableau Server on Linux) or --dest DIR",
+        )
     variable = "USERPROFILE" if windows else "HOME"
     home = env.get(variable)
     if not home:
@@ -65,8 +67,9 @@ class Installed:
     unchanged: bool = False
 
 
-def install_taco(taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned: bool = False,
-                 dry_run: bool = False) -> Installed:
+def install_taco(
+    taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned: bool = False, dry_run: bool = False
+) -> Installed:
     """Copy ``taco`` into ``folder`` atomically once it is verified against ``trust``; replace older or equal
     versions of its class found there, and warn about newer ones. Refuses a taco Tableau would refuse unless
     ``allow_unsigned``."""
@@ -79,16 +82,19 @@ def install_taco(taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned:
     verification = verify_taco(taco, trust.certificates)
     verification.truststore = trust.source
     if not verification.ok and not allow_unsigned:
-        raise PackagerError(f"not installed: {verification.verdict}",
-                            hint=f"sign it (connector-packager sign), or while developing pass --allow-unsigned and "
-                                 f"start Tableau with {UNSIGNED_OPTION}")
+        raise PackagerError(
+            f"not installed: {verification.verdict}",
+            hint=f"sign it (connector-packager sign), or while developing pass --allow-unsigned and "
+            f"start Tableau with {UNSIGNED_OPTION}",
+        )
     if folder.exists() and not folder.is_dir():
         raise UsageProblem(f"the install folder {folder} is a file")
     target = folder / taco.name
     result = Installed(target, class_name, version, verification, created_folder=not folder.exists())
     if not verification.ok:
-        result.warnings.append(f"Tableau will refuse it ({verification.problems[0].message}) unless started with "
-                               f"{UNSIGNED_OPTION}")
+        result.warnings.append(
+            f"Tableau will refuse it ({verification.problems[0].message}) unless started with {UNSIGNED_OPTION}"
+        )
     if target.exists() and target.resolve() == taco.resolve():
         result.unchanged = True
         return result
@@ -102,8 +108,10 @@ def install_taco(taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned:
         if other == target or _version(other_version) <= _version(version):
             result.replaced.append((other, other_version))
         else:
-            result.warnings.append(f"{other.name} holds version {other_version} of the class {class_name}, newer "
-                                   f"than {version}: Tableau loads that one instead; remove it to use this one")
+            result.warnings.append(
+                f"{other.name} holds version {other_version} of the class {class_name}, newer "
+                f"than {version}: Tableau loads that one instead; remove it to use this one"
+            )
     if dry_run:
         return result
     try:
@@ -116,8 +124,9 @@ def install_taco(taco: Path, folder: Path, trust: TrustStore, *, allow_unsigned:
             try:
                 old.unlink()
             except OSError as exc:
-                result.warnings.append(f"could not remove {old}: {exc.strerror or exc}; Tableau loads only one of "
-                                       "the two")
+                result.warnings.append(
+                    f"could not remove {old}: {exc.strerror or exc}; Tableau loads only one of the two"
+                )
     return result
 
 

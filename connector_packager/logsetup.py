@@ -40,9 +40,14 @@ def _console_handler(verbose: bool) -> logging.Handler:
     stream = sys.stderr
     handler = logging.StreamHandler(stream)
     if use_colour(stream):
-        handler.setFormatter(colorlog.ColoredFormatter("%(log_color)s%(message)s", stream=stream, force_color=True,
-                                                       log_colors={"DEBUG": "cyan", "WARNING": "yellow",
-                                                                   "ERROR": "red", "CRITICAL": "bold_red"}))
+        handler.setFormatter(
+            colorlog.ColoredFormatter(
+                "%(log_color)s%(message)s",
+                stream=stream,
+                force_color=True,
+                log_colors={"DEBUG": "cyan", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold_red"},
+            )
+        )
     else:
         handler.setFormatter(logging.Formatter("%(message)s"))
     handler.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -62,8 +67,10 @@ class _LogFile(logging.FileHandler):
             if stream is not None:
                 stream.close()
         reason = (exc.strerror if isinstance(exc, OSError) else None) or exc
-        raise InputOutputProblem(f"cannot write the log file {self.baseFilename}: {reason}",
-                                 hint="give -l/--log a folder on a disk with free space") from None
+        raise InputOutputProblem(
+            f"cannot write the log file {self.baseFilename}: {reason}",
+            hint="give -l/--log a folder on a disk with free space",
+        ) from None
 
 
 @contextmanager
@@ -82,8 +89,10 @@ def run_logging(log_dir: Path | None, verbose: bool) -> Iterator[logging.Logger]
         try:
             file_handler = _LogFile(log_file, mode="w", encoding="utf-8")
         except OSError as exc:
-            raise InputOutputProblem(f"cannot write the log file {log_file}: {exc.strerror or exc}",
-                                     hint="give -l/--log a folder you can write to") from None
+            raise InputOutputProblem(
+                f"cannot write the log file {log_file}: {exc.strerror or exc}",
+                hint="give -l/--log a folder you can write to",
+            ) from None
         file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
         file_handler.setLevel(logging.DEBUG)
         handlers.append(file_handler)

@@ -56,10 +56,12 @@ def minimum_tableau_version(report: Report) -> tuple[str, list[str]]:
             if file.tree is not None:
                 for tag, version in OAUTH_FEATURES:
                     if next(file.tree.getroot().iter(tag), None) is not None:
-                        minimum.need(version, f"Connector uses OAuth {tag}, which was added in the "
-                                     f"{version} release")
-        elif (file.kind == "connection-resolver" and file.tree is not None
-              and required_attributes(file.tree.getroot()) is None):
+                        minimum.need(version, f"Connector uses OAuth {tag}, which was added in the {version} release")
+        elif (
+            file.kind == "connection-resolver"
+            and file.tree is not None
+            and required_attributes(file.tree.getroot()) is None
+        ):
             minimum.need("2021.1", "Connector uses inferred connection resolver, which was added in the 2021.1 release")
 
     configs = report.oauth_configs
@@ -70,7 +72,9 @@ def minimum_tableau_version(report: Report) -> tuple[str, list[str]]:
 
     declared = root.get("min-version-tableau")
     if declared is not None and version_key(declared) > version_key(minimum.version):
-        minimum.reasons.append(f"min-version-tableau set to {declared} in manifest.xml, which is higher than the "
-                               f"calculated version of {minimum.version}")
+        minimum.reasons.append(
+            f"min-version-tableau set to {declared} in manifest.xml, which is higher than the "
+            f"calculated version of {minimum.version}"
+        )
         minimum.version = declared.strip()
     return minimum.version, minimum.reasons

@@ -27,8 +27,10 @@ def check_destination(dest: Path, input_dir: Path) -> None:
     if dest.exists() and not dest.is_dir():
         raise UsageProblem(f"--dest {dest} is a file, not a folder")
     if input_dir.is_dir() and is_inside(dest, input_dir):
-        raise UsageProblem(f"--dest {dest} is inside the connector folder {input_dir}, which is never written to",
-                           hint="choose a destination folder outside the connector folder")
+        raise UsageProblem(
+            f"--dest {dest} is inside the connector folder {input_dir}, which is never written to",
+            hint="choose a destination folder outside the connector folder",
+        )
 
 
 def taco_entries(report: Report) -> list[JarEntry]:
@@ -65,8 +67,10 @@ def package(report: Report, dest: Path, sign: Callable[[list[JarEntry]], list[Ja
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputOutputProblem(f"cannot create the destination folder {dest}: {exc.strerror or exc}",
-                                 hint="its parent must be a writable folder") from None
+        raise InputOutputProblem(
+            f"cannot create the destination folder {dest}: {exc.strerror or exc}",
+            hint="its parent must be a writable folder",
+        ) from None
     target = dest / name
     try:
         if sign is not None:

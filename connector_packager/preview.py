@@ -84,7 +84,7 @@ def build_preview(folder: Path, *, platform: str = "win") -> Preview:
     data = {
         "title": name,
         "subtitle": f"{report.class_name} {report.plugin_version or ''} · {kind} · "
-                    f"{dialog.get(model.dialog or '', 'no connection dialog')} · preview by connector-packager",
+        f"{dialog.get(model.dialog or '', 'no connection dialog')} · preview by connector-packager",
         "connector": model.as_json(),
         "categoryOrder": list(CATEGORY_ORDER),
         "platform": platform,
@@ -92,8 +92,12 @@ def build_preview(folder: Path, *, platform: str = "win") -> Preview:
         "findings": [finding_line(f, "") for f in report.findings],
         "notes": ([INFERRED_V1] if model.dialog == "v1" else []) + list(INFERRED),
     }
-    filling = {"NONCE": secrets.token_urlsafe(18), "TITLE": html.escape(f"{name}: connection dialog preview"),
-               "RUNTIME": embeddable_runtime(), "MODEL": script_json(data)}
+    filling = {
+        "NONCE": secrets.token_urlsafe(18),
+        "TITLE": html.escape(f"{name}: connection dialog preview"),
+        "RUNTIME": embeddable_runtime(),
+        "MODEL": script_json(data),
+    }
     # One pass over the template: a connector's text that spells a placeholder stays text.
     page = _PLACEHOLDER.sub(lambda m: filling[m.group(1)], _template())
     return Preview(report, page)

@@ -14,8 +14,12 @@ from connector_packager.cli_command import Command
 
 @click.command("preview", context_settings=cli.CONTEXT_SETTINGS, cls=Command)
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="The HTML file to write. Default: <folder name>-preview.html in the current folder.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The HTML file to write. Default: <folder name>-preview.html in the current folder.",
+)
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the default web browser.")
 def preview_command(folder: Path, output: Path | None, open_page: bool) -> NoReturn:
     """Write one self-contained HTML page showing the connector's connection dialog and, live, the connection
@@ -32,8 +36,10 @@ def preview_command(folder: Path, output: Path | None, open_page: bool) -> NoRet
 
         target = output or default_output(folder)
         if folder.is_dir() and is_inside(target, folder):
-            raise UsageProblem(f"{target} is inside the connector folder {folder}, which is never written to",
-                               hint="pass -o with a file outside the connector folder")
+            raise UsageProblem(
+                f"{target} is inside the connector folder {folder}, which is never written to",
+                hint="pass -o with a file outside the connector folder",
+            )
         if not target.parent.resolve().is_dir():
             raise UsageProblem(f"the folder of {target} does not exist")
         preview = build_preview(folder)

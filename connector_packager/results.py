@@ -16,11 +16,15 @@ if TYPE_CHECKING:
     from connector_packager.taco_info import TacoInfo
 
 NOTHING_FOUND = declare(
-    "nothing-found", "connector", Severity.ERROR,
+    "nothing-found",
+    "connector",
+    Severity.ERROR,
     "a folder searched with --recursive holds a connector or a .trex file",
     doc="validate --recursive looks for folders with manifest.xml and .trex files below each path; a path "
-        "below which there is neither is a mistake (a wrong folder), not a success.",
-    passes="connector-packager validate --recursive samples/", fails="connector-packager validate --recursive docs/")
+    "below which there is neither is a mistake (a wrong folder), not a success.",
+    passes="connector-packager validate --recursive samples/",
+    fails="connector-packager validate --recursive docs/",
+)
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,14 @@ class Result:
 
 def connector_details(report: Report) -> Connector:
     """The connector section of a result, from a checked connector."""
-    return Connector(report.class_name, report.plugin_version, report.display_name, report.min_version,
-                     tuple(report.min_version_reasons), tuple(dict.fromkeys(report.facts.vendor_defined_fields)))
+    return Connector(
+        report.class_name,
+        report.plugin_version,
+        report.display_name,
+        report.min_version,
+        tuple(report.min_version_reasons),
+        tuple(dict.fromkeys(report.facts.vendor_defined_fields)),
+    )
 
 
 def connector_result(path: str, report: Report, *, command: str = "validate", strict: bool = False) -> Result:
@@ -113,14 +123,20 @@ def connector_result(path: str, report: Report, *, command: str = "validate", st
 def archive_result(info: TacoInfo) -> Result:
     """``inspect``'s result: the findings of the connector inside, then the archive's problems and warnings."""
     connector = Connector(info.class_name, info.plugin_version, info.display_name, info.min_version)
-    return Result("inspect", str(info.path), "taco", (*info.findings, *info.problems, *info.warnings), connector,
-                  archive=info)
+    return Result(
+        "inspect", str(info.path), "taco", (*info.findings, *info.problems, *info.warnings), connector, archive=info
+    )
 
 
 def verification_result(verification: Verification) -> Result:
     """``verify``'s result: the reasons Tableau refuses the .taco, then the warnings, as findings."""
-    return Result("verify", str(verification.path), "taco", (*verification.problems, *verification.warnings),
-                  verification=verification)
+    return Result(
+        "verify",
+        str(verification.path),
+        "taco",
+        (*verification.problems, *verification.warnings),
+        verification=verification,
+    )
 
 
 def signed_result(source: Path, signed: SignedTaco) -> Result:
@@ -128,8 +144,9 @@ def signed_result(source: Path, signed: SignedTaco) -> Result:
     return Result("sign", str(source), "taco", signed.warnings, signed=signed)
 
 
-def check_path(path: Path, *, backwards_compatible: bool = False, strict: bool = False,
-               command: str = "validate") -> Result:
+def check_path(
+    path: Path, *, backwards_compatible: bool = False, strict: bool = False, command: str = "validate"
+) -> Result:
     """Check a connector folder or a .trex file, whichever ``path`` is."""
     if is_trex(path):
         from connector_packager.trex import check_trex
@@ -165,9 +182,19 @@ def find_targets(roots: list[Path], recursive: bool) -> tuple[list[Path], list[P
 
 def nothing_found(root: Path, *, strict: bool = False) -> Result:
     """The result for a folder searched with --recursive that holds no connector and no .trex file."""
-    return Result("validate", str(root), "connector", (error(
-        NOTHING_FOUND, f"no connector (a folder with manifest.xml) or .trex file was found in {root}",
-        hint="give the folder that holds your connector folders, or a connector folder itself"),), strict=strict)
+    return Result(
+        "validate",
+        str(root),
+        "connector",
+        (
+            error(
+                NOTHING_FOUND,
+                f"no connector (a folder with manifest.xml) or .trex file was found in {root}",
+                hint="give the folder that holds your connector folders, or a connector folder itself",
+            ),
+        ),
+        strict=strict,
+    )
 
 
 def owning_targets(files: list[Path]) -> list[Path]:

@@ -11,9 +11,15 @@ from connector_packager.cli_common import CONTEXT_SETTINGS
 
 
 @click.command("rules", context_settings=CONTEXT_SETTINGS, cls=Command)
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
-              help="text: one rule a line (id, severity, applies to, summary); json: a list of objects with id, "
-                   "applies_to, severity, summary, module, doc, passes and fails.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="text: one rule a line (id, severity, applies to, summary); json: a list of objects with id, "
+    "applies_to, severity, summary, module, doc, passes and fails.",
+)
 def rules_command(fmt: str) -> None:
     """List every rule the tool can report.
 

@@ -39,18 +39,26 @@ XSD_FOR_TYPE: dict[str, str] = {
 
 
 SCHEMA = declare(
-    "schema", ("connector", "trex"), Severity.ERROR,
+    "schema",
+    ("connector", "trex"),
+    Severity.ERROR,
     "the file matches the bundled XML schema of its type",
     doc="Every .xml, .tcd, .tdr and .tdd file of a connector is validated against the schema of its kind "
-        "(XSD_FOR_TYPE), and a .trex against extension_manifest.xsd once its own rules pass. The verdict is "
-        "xmlschema's, as in Tableau's packager; a value outside a list gets the closest allowed one as a hint.",
-    passes='<field name="server" value-type="string" .../>', fails='<field name="server" value-type="strng" .../>')
+    "(XSD_FOR_TYPE), and a .trex against extension_manifest.xsd once its own rules pass. The verdict is "
+    "xmlschema's, as in Tableau's packager; a value outside a list gets the closest allowed one as a hint.",
+    passes='<field name="server" value-type="string" .../>',
+    fails='<field name="server" value-type="strng" .../>',
+)
 NO_SCHEMA = declare(
-    "no-schema", "connector", Severity.ERROR,
+    "no-schema",
+    "connector",
+    Severity.ERROR,
     "an XML file is referenced by an element whose files have a schema",
     doc="An XML file (by its extension) referenced from an element that takes no XML file, such as a "
-        "<script>, cannot be validated against any schema, so it is refused.",
-    passes='<script file="builder.js"/>', fails='<script file="builder.xml"/>')
+    "<script>, cannot be validated against any schema, so it is refused.",
+    passes='<script file="builder.js"/>',
+    fails='<script file="builder.xml"/>',
+)
 
 
 #: The schemas libxml2's first pass may accept documents for. Only the connector schemas: they use nothing
@@ -143,8 +151,11 @@ def xmlschema_violations(schema_name: str, tree: etree._ElementTree) -> list[Sch
         # xmlschema stops instead of reporting, e.g. on an xsi:type naming no type of the schema.
         typed = next((el for el in tree.getroot().iter() if XSI_TYPE in el.attrib), None)
         reason = exc.args[0] if exc.args else type(exc).__name__
-        return [SchemaViolation(f"xmlschema cannot check this document: {reason}",
-                                typed.sourceline if typed is not None else None)]
+        return [
+            SchemaViolation(
+                f"xmlschema cannot check this document: {reason}", typed.sourceline if typed is not None else None
+            )
+        ]
     for err in errors:
         line = err.sourceline
         if isinstance(err, xmlschema.XMLSchemaChildrenValidationError):

@@ -84,8 +84,9 @@ def _function(root: Any) -> tuple[Any | None, str | None, Any]:
         where = statements[1] if len(statements) > 1 else root
         return None, f"the file holds {len(statements)} statements", where
     statement = statements[0]
-    expression = statement.named_children[0] if statement.type == "expression_statement" and \
-        statement.named_children else None
+    expression = (
+        statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else None
+    )
     while expression is not None and expression.type == "parenthesized_expression" and expression.named_children:
         expression = expression.named_children[0]
     if expression is None or expression.type not in ("function_expression", "function", "arrow_function"):
@@ -108,9 +109,15 @@ def analyse(source: str, constants: dict[str, str]) -> ScriptShape:
     parameter = None
     if function is not None:
         parameters = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
-        names = [p for p in ([parameters] if parameters is not None and parameters.type == "identifier"
-                             else (parameters.named_children if parameters is not None else []))
-                 if p.type == "identifier"]
+        names = [
+            p
+            for p in (
+                [parameters]
+                if parameters is not None and parameters.type == "identifier"
+                else (parameters.named_children if parameters is not None else [])
+            )
+            if p.type == "identifier"
+        ]
         parameter = _text(names[0]) if names else None
     for node in _nodes(root):
         kind = node.type
@@ -131,8 +138,11 @@ def analyse(source: str, constants: dict[str, str]) -> ScriptShape:
             continue
         if kind == "member_expression":
             parent = node.parent
-            if parent is not None and parent.type == "call_expression" and \
-                    parent.child_by_field_name("function") == node:
+            if (
+                parent is not None
+                and parent.type == "call_expression"
+                and parent.child_by_field_name("function") == node
+            ):
                 continue  # attr.hasOwnProperty(...): a method, not an attribute
             prop = node.child_by_field_name("property")
             if prop is not None:

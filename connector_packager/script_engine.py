@@ -119,8 +119,9 @@ def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[st
     if not _matches(result, _RESULT_SHAPE):
         # A script that changed the built-ins the runtime relies on (Object.prototype.toJSON, ...) can bend its
         # output; what does not have the documented shape is refused rather than read.
-        raise ScriptLimit("the scripts changed JavaScript's built-in objects so that the runtime's result is "
-                          "unreadable")
+        raise ScriptLimit(
+            "the scripts changed JavaScript's built-in objects so that the runtime's result is unreadable"
+        )
     checked: dict[str, Any] = result
     return checked
 
@@ -130,14 +131,22 @@ def evaluate(connector: dict[str, Any], values: dict[str, str], options: dict[st
 _TEXT = (str, None)
 _RESULT_SHAPE: Any = {
     "attributes": [{"name": str, "value": str}],
-    "visible": {"*": bool}, "options": {"*": [str]},
-    "problems": [{"field": str, "problem": str, "message": str}], "signIn": bool,
+    "visible": {"*": bool},
+    "options": {"*": [str]},
+    "problems": [{"field": str, "problem": str, "message": str}],
+    "signIn": bool,
     "driver": {"name": _TEXT, "matched": (bool, None), "source": str},
     "normalizer": ([{"name": str, "set": bool}], None),
-    "connectString": _TEXT, "url": _TEXT, "parts": ([str], None), "properties": ({"*": str}, None),
-    "propertiesStyle": _TEXT, "logs": [str],
-    "error": ({"file": str, "role": str, "kind": str, "message": str, "line": (int, None),
-               "column": (int, None)}, None),
+    "connectString": _TEXT,
+    "url": _TEXT,
+    "parts": ([str], None),
+    "properties": ({"*": str}, None),
+    "propertiesStyle": _TEXT,
+    "logs": [str],
+    "error": (
+        {"file": str, "role": str, "kind": str, "message": str, "line": (int, None), "column": (int, None)},
+        None,
+    ),
 }
 
 

@@ -62,7 +62,7 @@ def stamp_min_version(data: bytes, version: str, parsed: etree._ElementTree | No
     if existing:
         found = existing[0]
         quote = found.group("value")[0]
-        new_attrs = attrs[: found.start("value")] + f"{quote}{version}{quote}" + attrs[found.end("value"):]
+        new_attrs = attrs[: found.start("value")] + f"{quote}{version}{quote}" + attrs[found.end("value") :]
     else:
         first = next(_ATTR.finditer(attrs), None)
         quote = first.group("value")[0] if first else "'"

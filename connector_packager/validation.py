@@ -46,10 +46,23 @@ def _schema_findings(file: ConnectorFile) -> list[Finding]:
     """The file against the schema of its kind: a finding per violation; one when its kind has no schema."""
     schema = XSD_FOR_TYPE.get(file.kind)
     if schema is None:
-        return [fnd.error(NO_SCHEMA, f"{file.name} is referenced as <{file.kind}>, a file type with no schema to "
-                          "validate it against", file.name)]
+        return [
+            fnd.error(
+                NO_SCHEMA,
+                f"{file.name} is referenced as <{file.kind}>, a file type with no schema to validate it against",
+                file.name,
+            )
+        ]
     if file.tree is None:
         return []  # not readable as XML: already reported, and no rule runs on it
     log.debug("Validating %s against %s", file.name, schema)
-    return [fnd.error(SCHEMA, f"{file.name} does not match {schema}: {problem.message}", file.name, problem.line,
-                      hint=problem.hint) for problem in violations(schema, file.tree)]
+    return [
+        fnd.error(
+            SCHEMA,
+            f"{file.name} does not match {schema}: {problem.message}",
+            file.name,
+            problem.line,
+            hint=problem.hint,
+        )
+        for problem in violations(schema, file.tree)
+    ]

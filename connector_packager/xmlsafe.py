@@ -16,21 +16,27 @@ from lxml import etree
 from connector_packager.catalogue import Rule, Severity, declare
 
 XML_NOT_WELL_FORMED = declare(
-    "xml-not-well-formed", ("connector", "trex"), Severity.ERROR,
+    "xml-not-well-formed",
+    ("connector", "trex"),
+    Severity.ERROR,
     "the file is well-formed XML in the encoding it declares",
     doc="Every XML file of a connector (and every .trex) is parsed by the project's one hardened parser, and "
-        "also as expat reads it (Tableau's packager uses expat), so a file either tool would refuse is refused "
-        "with its line and column; bytes that are not text in the declared encoding are named with their offset.",
-    passes='<connection-fields>...</connection-fields>',
-    fails='<connection-fields>...</connection-field>')
+    "also as expat reads it (Tableau's packager uses expat), so a file either tool would refuse is refused "
+    "with its line and column; bytes that are not text in the declared encoding are named with their offset.",
+    passes="<connection-fields>...</connection-fields>",
+    fails="<connection-fields>...</connection-field>",
+)
 XML_DOCTYPE_FORBIDDEN = declare(
-    "xml-doctype-forbidden", ("connector", "trex"), Severity.ERROR,
+    "xml-doctype-forbidden",
+    ("connector", "trex"),
+    Severity.ERROR,
     "no entity declarations and no external DTD",
     doc="Entities and external DTDs let a file expand to gigabytes or read other files (XXE); no connector "
-        "needs them. A bare <!DOCTYPE name> is tolerated in connector files (it changes nothing); a .trex "
-        "may hold no DOCTYPE at all.",
+    "needs them. A bare <!DOCTYPE name> is tolerated in connector files (it changes nothing); a .trex "
+    "may hold no DOCTYPE at all.",
     passes='<?xml version="1.0"?>\n<dialect ...>',
-    fails='<!DOCTYPE d [<!ENTITY e "x">]>\n<dialect ...>&e;</dialect>')
+    fails='<!DOCTYPE d [<!ENTITY e "x">]>\n<dialect ...>&e;</dialect>',
+)
 
 _LOCATION_SUFFIX = re.compile(r", line \d+, column \d+$")
 # An internal DTD subset that declares entities (in an ASCII-compatible encoding; libxml2's own
@@ -90,8 +96,12 @@ def parse_xml(data: bytes) -> etree._ElementTree:
     info = tree.docinfo
     dtd = info.internalDTD
     if info.system_url or info.public_id:
-        raise XmlProblem(XML_DOCTYPE_FORBIDDEN, "a DOCTYPE that points at an external DTD is not allowed "
-                         "(it would not be read)", 1, None)
+        raise XmlProblem(
+            XML_DOCTYPE_FORBIDDEN,
+            "a DOCTYPE that points at an external DTD is not allowed (it would not be read)",
+            1,
+            None,
+        )
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise XmlProblem(XML_DOCTYPE_FORBIDDEN, "entity declarations are not allowed", 1, None)
     _check_with_expat(data)
@@ -110,8 +120,13 @@ def _check_with_expat(data: bytes) -> None:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         _check_encoding(data)
-        raise XmlProblem(XML_NOT_WELL_FORMED, f"not well-formed XML: {expat.ErrorString(exc.code)} (as read by "
-                         "expat, the parser Tableau's packager uses)", exc.lineno, exc.offset + 1) from None
+        raise XmlProblem(
+            XML_NOT_WELL_FORMED,
+            f"not well-formed XML: {expat.ErrorString(exc.code)} (as read by "
+            "expat, the parser Tableau's packager uses)",
+            exc.lineno,
+            exc.offset + 1,
+        ) from None
 
 
 def _check_encoding(data: bytes) -> None:
@@ -119,8 +134,9 @@ def _check_encoding(data: bytes) -> None:
     it declares none), raise a problem naming the first bad byte, its offset and line, and what to do."""
     import codecs
 
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) \
-            or data[:2] in (b"\x00<", b"<\x00"):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or data[
+        :2
+    ] in (b"\x00<", b"<\x00"):
         return  # 16- or 32-bit text: libxml2's message stands
     declared = _DECLARED_ENCODING.match(data)
     name = declared.group(1).decode("ascii") if declared else "UTF-8"
@@ -128,12 +144,19 @@ def _check_encoding(data: bytes) -> None:
         codec = codecs.lookup(name).name
     except LookupError:
         return  # an encoding Python does not know: libxml2's message stands
-    hint = ("re-save the file as UTF-8" + (f", or fix its encoding declaration to name the encoding it is written "
-            f"in (it says {name})" if declared else ", or declare the encoding it is written in "
-            "(<?xml version=\"1.0\" encoding=\"...\"?>)"))
+    hint = "re-save the file as UTF-8" + (
+        f", or fix its encoding declaration to name the encoding it is written in (it says {name})"
+        if declared
+        else ', or declare the encoding it is written in (<?xml version="1.0" encoding="..."?>)'
+    )
     if codec.startswith(("utf-16", "utf-32")):
-        raise XmlProblem(XML_NOT_WELL_FORMED, f"not well-formed XML: the file declares the encoding {name} but "
-                         "is written in a single-byte encoding", 1, None, hint)
+        raise XmlProblem(
+            XML_NOT_WELL_FORMED,
+            f"not well-formed XML: the file declares the encoding {name} but is written in a single-byte encoding",
+            1,
+            None,
+            hint,
+        )
     try:
         data.decode(codec)
     except UnicodeDecodeError as exc:
@@ -141,9 +164,14 @@ def _check_encoding(data: bytes) -> None:
         line = data.count(b"\n", 0, offset) + 1
         column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
         what = f"declared {name}" if declared else "UTF-8, as no encoding is declared"
-        raise XmlProblem(XML_NOT_WELL_FORMED, f"not well-formed XML: byte 0x{data[offset]:02X} at offset {offset} "
-                         f"(line {line}) is not valid text in the file's encoding ({what})", line, column,
-                         hint) from None
+        raise XmlProblem(
+            XML_NOT_WELL_FORMED,
+            f"not well-formed XML: byte 0x{data[offset]:02X} at offset {offset} "
+            f"(line {line}) is not valid text in the file's encoding ({what})",
+            line,
+            column,
+            hint,
+        ) from None
 
 
 def elements(root: etree._Element) -> list[etree._Element]:

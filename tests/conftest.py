@@ -23,9 +23,13 @@ SAMPLE_CONNECTORS = sorted(p.name for p in SAMPLES.iterdir() if (p / "manifest.x
 SAMPLE_EXTENSIONS = sorted(SAMPLES.rglob("*.trex"))
 #: Root element of a connector XML file -> the bundled schema it is validated against.
 ROOT_TO_SCHEMA = {
-    "connector-plugin": "connector_plugin_manifest_latest.xsd", "connection-dialog": "tcd_latest.xsd",
-    "tdr": "tdr_latest.xsd", "dialect": "tdd_latest.xsd", "resources": "connector_plugin_resources_latest.xsd",
-    "connection-fields": "connection_fields.xsd", "connection-metadata": "connector_plugin_metadata.xsd",
+    "connector-plugin": "connector_plugin_manifest_latest.xsd",
+    "connection-dialog": "tcd_latest.xsd",
+    "tdr": "tdr_latest.xsd",
+    "dialect": "tdd_latest.xsd",
+    "resources": "connector_plugin_resources_latest.xsd",
+    "connection-fields": "connection_fields.xsd",
+    "connection-metadata": "connector_plugin_metadata.xsd",
     "pluginOAuthConfig": "oauth_config.xsd",
 }
 
@@ -130,8 +134,9 @@ def fail_zip_entry(monkeypatch: pytest.MonkeyPatch, entry: str, exc: BaseExcepti
     for real in a test, so the fault is injected where the archive is written)."""
     real = zipfile.ZipFile.writestr
 
-    def failing(self: zipfile.ZipFile, info: zipfile.ZipInfo | str, data: bytes | str, *args: object,
-                **kwargs: object) -> None:
+    def failing(
+        self: zipfile.ZipFile, info: zipfile.ZipInfo | str, data: bytes | str, *args: object, **kwargs: object
+    ) -> None:
         if getattr(info, "filename", info) == entry:
             raise exc
         real(self, info, data, *args, **kwargs)  # type: ignore[arg-type]
@@ -143,8 +148,9 @@ def has_jdk(*tools: str) -> bool:
     return all(shutil.which(tool) for tool in tools)
 
 
-needs_jdk = pytest.mark.skipif(not has_jdk("jar", "jarsigner", "keytool", "java"),
-                               reason="needs the JDK tools jar, jarsigner, keytool and java")
+needs_jdk = pytest.mark.skipif(
+    not has_jdk("jar", "jarsigner", "keytool", "java"), reason="needs the JDK tools jar, jarsigner, keytool and java"
+)
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared beside the repository")
 
 PYTHON = sys.executable

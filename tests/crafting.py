@@ -44,34 +44,61 @@ def rsa_key(bits: int, folder: Path) -> rsa.RSAPrivateKey:
     return key
 
 
-def certificate(name: str, issuer: Identity | None, key: Key | None = None, *, public_key: object | None = None,
-                ca: bool = False, path_length: int | None = None, code_signing: bool = True,
-                organization: str = "Connector Packager Tests", extensions: Sequence[tuple[x509.ExtensionType, bool]]
-                = (), hash_name: str = "sha256", subject_key_id: bytes | None = None,
-                not_before: dt.datetime = NOW - DAY, not_after: dt.datetime = NOW + 1000 * DAY) -> Identity:
+def certificate(
+    name: str,
+    issuer: Identity | None,
+    key: Key | None = None,
+    *,
+    public_key: object | None = None,
+    ca: bool = False,
+    path_length: int | None = None,
+    code_signing: bool = True,
+    organization: str = "Connector Packager Tests",
+    extensions: Sequence[tuple[x509.ExtensionType, bool]] = (),
+    hash_name: str = "sha256",
+    subject_key_id: bytes | None = None,
+    not_before: dt.datetime = NOW - DAY,
+    not_after: dt.datetime = NOW + 1000 * DAY,
+) -> Identity:
     """A certificate for ``key`` (made if None; ``public_key`` overrides what is certified), issued by ``issuer``
     (self-signed if None), with the extensions the options ask for."""
     own_key: Key = key or rsa.generate_private_key(65537, 2048)
     certified = public_key or own_key.public_key()
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization)])
+    subject = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization)]
+    )
     signer_key = issuer.key if issuer else own_key
-    builder = (x509.CertificateBuilder()
-               .subject_name(subject)
-               .issuer_name(issuer.cert.subject if issuer else subject)
-               .public_key(certified)  # type: ignore[arg-type]
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(not_before)
-               .not_valid_after(not_after)
-               .add_extension(x509.SubjectKeyIdentifier(subject_key_id) if subject_key_id else
-                              x509.SubjectKeyIdentifier.from_public_key(certified), critical=False)  # type: ignore
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()),
-                              critical=False)
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True)
-               .add_extension(x509.KeyUsage(
-                   digital_signature=True, content_commitment=False, key_encipherment=False,
-                   data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                   encipher_only=False, decipher_only=False), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(certified)  # type: ignore[arg-type]
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.SubjectKeyIdentifier(subject_key_id)
+            if subject_key_id
+            else x509.SubjectKeyIdentifier.from_public_key(certified),
+            critical=False,
+        )  # type: ignore
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
     if code_signing and not ca:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
     for extension, critical in extensions:
@@ -87,8 +114,9 @@ def resign(cert: x509.Certificate, issuer_key: Key, hash_name: str) -> x509.Cert
     tbs = parsed["tbs_certificate"]
     tbs["signature"] = algos.SignedDigestAlgorithm({"algorithm": f"{hash_name}_rsa"})
     signature = issuer_key.sign(tbs.dump(force=True), padding.PKCS1v15(), _HASHES[hash_name]())
-    rebuilt = asn1_x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": {"algorithm": f"{hash_name}_rsa"},
-                                     "signature_value": signature})
+    rebuilt = asn1_x509.Certificate(
+        {"tbs_certificate": tbs, "signature_algorithm": {"algorithm": f"{hash_name}_rsa"}, "signature_value": signature}
+    )
     return x509.load_der_x509_certificate(rebuilt.dump(force=True))
 
 
@@ -100,12 +128,16 @@ def _b64(data: bytes, hash_name: str) -> str:
     return base64.b64encode(hashlib.new(hash_name, data).digest()).decode()
 
 
-def manifest_for(entries: list[tuple[str, bytes]], hash_name: str = "sha256",
-                 main: bytes = b"Manifest-Version: 1.0\r\nCreated-By: crafting\r\n\r\n") -> bytes:
+def manifest_for(
+    entries: list[tuple[str, bytes]],
+    hash_name: str = "sha256",
+    main: bytes = b"Manifest-Version: 1.0\r\nCreated-By: crafting\r\n\r\n",
+) -> bytes:
     """A manifest with one section per entry (names are short enough for one line)."""
     label = _JAR_DIGEST_NAMES[hash_name]
-    return main + b"".join(f"Name: {name}\r\n{label}-Digest: {_b64(data, hash_name)}\r\n\r\n".encode()
-                           for name, data in entries)
+    return main + b"".join(
+        f"Name: {name}\r\n{label}-Digest: {_b64(data, hash_name)}\r\n\r\n".encode() for name, data in entries
+    )
 
 
 def raw_sections(manifest: bytes) -> list[bytes]:
@@ -139,9 +171,16 @@ def sf_for(manifest: bytes, hash_name: str = "sha256", whole: bool = True) -> by
 def timestamp_token(tsa: LoopbackTsa, signature: bytes) -> cms.ContentInfo:
     """A token from the real authority for ``signature`` (SHA-256 imprint), whatever digest the authority signs
     with."""
-    query = tsp.TimeStampReq({"version": "v1", "message_imprint": {
-        "hash_algorithm": {"algorithm": "sha256"}, "hashed_message": hashlib.sha256(signature).digest()},
-        "cert_req": True})
+    query = tsp.TimeStampReq(
+        {
+            "version": "v1",
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": hashlib.sha256(signature).digest(),
+            },
+            "cert_req": True,
+        }
+    )
     return tsp.TimeStampResp.load(tsa.reply(query.dump()))["time_stamp_token"]
 
 
@@ -173,16 +212,28 @@ def signature_block(signature: Signature, sf: bytes) -> bytes:
     """A DER ContentInfo SignedData over ``sf`` as ``signature`` describes."""
     algorithm = _signature_algorithm(signature)
     named_digest, named_algorithm = signature.protection or (signature.hash_name, algorithm)
-    attributes = [cms.CMSAttribute({"type": "message_digest",
-                                    "values": [hashlib.new(signature.hash_name, sf).digest()]}),
-                  cms.CMSAttribute({"type": "signing_time", "values": [cms.Time({"utc_time": NOW})]})]
+    attributes = [
+        cms.CMSAttribute({"type": "message_digest", "values": [hashlib.new(signature.hash_name, sf).digest()]}),
+        cms.CMSAttribute({"type": "signing_time", "values": [cms.Time({"utc_time": NOW})]}),
+    ]
     if signature.content_type is not None:
         attributes.append(cms.CMSAttribute({"type": "content_type", "values": [signature.content_type]}))
     if signature.with_protection:
-        attributes.append(cms.CMSAttribute({"type": "cms_algorithm_protection", "values": [
-            cms.CMSAlgorithmProtection({"digest_algorithm": algos.DigestAlgorithm({"algorithm": named_digest}),
-                                        "signature_algorithm": algos.SignedDigestAlgorithm(
-                                            {"algorithm": named_algorithm})})]}))
+        attributes.append(
+            cms.CMSAttribute(
+                {
+                    "type": "cms_algorithm_protection",
+                    "values": [
+                        cms.CMSAlgorithmProtection(
+                            {
+                                "digest_algorithm": algos.DigestAlgorithm({"algorithm": named_digest}),
+                                "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": named_algorithm}),
+                            }
+                        )
+                    ],
+                }
+            )
+        )
     signed_attrs = cms.CMSAttributes(sorted(attributes, key=lambda a: a.dump()))
     if signature.unsorted:  # asn1crypto sorts a SET OF it writes: the bytes are put together here
         raw = b"".join(a.dump() for a in reversed(signed_attrs))
@@ -196,23 +247,35 @@ def signature_block(signature: Signature, sf: bytes) -> bytes:
     else:
         value = key.sign(to_sign, ec.ECDSA(signing_hash))
     leaf = _asn1(signature.signer.cert)
-    sid = cms.SignerIdentifier({"subject_key_identifier": leaf.key_identifier}) if signature.by_key_identifier \
-        else cms.SignerIdentifier({"issuer_and_serial_number": {"issuer": leaf.issuer,
-                                                                "serial_number": leaf.serial_number}})
-    info = {"version": "v3" if signature.by_key_identifier else "v1", "sid": sid,
-            "digest_algorithm": {"algorithm": signature.hash_name}, "signed_attrs": signed_attrs,
-            "signature_algorithm": {"algorithm": algorithm}, "signature": value}
+    sid = (
+        cms.SignerIdentifier({"subject_key_identifier": leaf.key_identifier})
+        if signature.by_key_identifier
+        else cms.SignerIdentifier(
+            {"issuer_and_serial_number": {"issuer": leaf.issuer, "serial_number": leaf.serial_number}}
+        )
+    )
+    info = {
+        "version": "v3" if signature.by_key_identifier else "v1",
+        "sid": sid,
+        "digest_algorithm": {"algorithm": signature.hash_name},
+        "signed_attrs": signed_attrs,
+        "signature_algorithm": {"algorithm": algorithm},
+        "signature": value,
+    }
     attributes_lists = signature.tokens(value) if signature.tokens else []
     if attributes_lists:
-        info["unsigned_attrs"] = cms.CMSAttributes([cms.CMSAttribute({
-            "type": "signature_time_stamp_token", "values": values}) for values in attributes_lists])
-    signed_data = cms.SignedData({
-        "version": "v3" if signature.by_key_identifier else "v1",
-        "digest_algorithms": [{"algorithm": signature.hash_name}],
-        "encap_content_info": {"content_type": "data"},
-        "certificates": [cms.CertificateChoices({"certificate": _asn1(c)}) for c in signature.certs],
-        "signer_infos": [cms.SignerInfo(info)],
-    })
+        info["unsigned_attrs"] = cms.CMSAttributes(
+            [cms.CMSAttribute({"type": "signature_time_stamp_token", "values": values}) for values in attributes_lists]
+        )
+    signed_data = cms.SignedData(
+        {
+            "version": "v3" if signature.by_key_identifier else "v1",
+            "digest_algorithms": [{"algorithm": signature.hash_name}],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": [cms.CertificateChoices({"certificate": _asn1(c)}) for c in signature.certs],
+            "signer_infos": [cms.SignerInfo(info)],
+        }
+    )
     return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
 
 
@@ -223,12 +286,23 @@ def one_token(tsa: LoopbackTsa) -> Callable[[bytes], list[list[cms.ContentInfo]]
 def entries_of(taco: bytes) -> list[tuple[str, bytes]]:
     """The unsigned taco's file entries (directories and META-INF left out)."""
     with zipfile.ZipFile(io.BytesIO(taco)) as archive:
-        return [(i.filename, archive.read(i)) for i in archive.infolist()
-                if not i.is_dir() and not i.filename.upper().startswith("META-INF/")]
+        return [
+            (i.filename, archive.read(i))
+            for i in archive.infolist()
+            if not i.is_dir() and not i.filename.upper().startswith("META-INF/")
+        ]
 
 
-def write_signed(path: Path, entries: list[tuple[str, bytes]], manifest: bytes, sf: bytes, block: bytes,
-                 extra: Sequence[tuple[str, bytes]] = (), base: str = "AUTHOR", block_suffix: str = "RSA") -> Path:
+def write_signed(
+    path: Path,
+    entries: list[tuple[str, bytes]],
+    manifest: bytes,
+    sf: bytes,
+    block: bytes,
+    extra: Sequence[tuple[str, bytes]] = (),
+    base: str = "AUTHOR",
+    block_suffix: str = "RSA",
+) -> Path:
     """A signed taco laid out as jarsigner lays one out, with ``extra`` entries appended."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -242,9 +316,15 @@ def write_signed(path: Path, entries: list[tuple[str, bytes]], manifest: bytes, 
     return path
 
 
-def signed_taco(path: Path, entries: list[tuple[str, bytes]], signature: Signature, *,
-                manifest: bytes | None = None, sf: bytes | None = None,
-                extra: Sequence[tuple[str, bytes]] = ()) -> Path:
+def signed_taco(
+    path: Path,
+    entries: list[tuple[str, bytes]],
+    signature: Signature,
+    *,
+    manifest: bytes | None = None,
+    sf: bytes | None = None,
+    extra: Sequence[tuple[str, bytes]] = (),
+) -> Path:
     """Sign ``entries`` (with ``manifest`` and ``sf`` when given, else made here) as ``signature`` says."""
     manifest = manifest if manifest is not None else manifest_for(entries, signature.hash_name)
     sf = sf if sf is not None else sf_for(manifest, signature.hash_name)
@@ -272,28 +352,58 @@ class Token:
         return [[self.token(value)]]
 
     def token(self, value: bytes) -> cms.ContentInfo:
-        info = tsp.TSTInfo({
-            "version": "v1", "policy": "1.3.6.1.4.1.99999.1",
-            "message_imprint": {"hash_algorithm": {"algorithm": self.imprint_hash},
-                                "hashed_message": hashlib.new(self.imprint_hash, self.stamped or value).digest()},
-            "serial_number": 7, "gen_time": self.gen_time, **self.fields})
+        info = tsp.TSTInfo(
+            {
+                "version": "v1",
+                "policy": "1.3.6.1.4.1.99999.1",
+                "message_imprint": {
+                    "hash_algorithm": {"algorithm": self.imprint_hash},
+                    "hashed_message": hashlib.new(self.imprint_hash, self.stamped or value).digest(),
+                },
+                "serial_number": 7,
+                "gen_time": self.gen_time,
+                **self.fields,
+            }
+        )
         content = info.dump()
-        attributes = cms.CMSAttributes(sorted([
-            cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
-            cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(content).digest()]}),
-        ], key=lambda a: a.dump()))
+        attributes = cms.CMSAttributes(
+            sorted(
+                [
+                    cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
+                    cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(content).digest()]}),
+                ],
+                key=lambda a: a.dump(),
+            )
+        )
         key = self.tsa.key
         assert isinstance(key, rsa.RSAPrivateKey)
         signature = key.sign(b"\x31" + attributes.dump()[1:], padding.PKCS1v15(), hashes.SHA256())
         leaf = _asn1(self.tsa.cert)
-        signed_data = cms.SignedData({
-            "version": "v3", "digest_algorithms": [{"algorithm": "sha256"}],
-            "encap_content_info": {"content_type": "tst_info", "content": cms.ParsableOctetString(content)},
-            "certificates": [cms.CertificateChoices({"certificate": _asn1(c)}) for c in self.certs],
-            "signer_infos": [cms.SignerInfo({
-                "version": "v1", "sid": cms.SignerIdentifier({"issuer_and_serial_number": {
-                    "issuer": leaf.issuer, "serial_number": leaf.serial_number}}),
-                "digest_algorithm": {"algorithm": "sha256"}, "signed_attrs": attributes,
-                "signature_algorithm": {"algorithm": "sha256_rsa"}, "signature": signature})],
-        })
+        signed_data = cms.SignedData(
+            {
+                "version": "v3",
+                "digest_algorithms": [{"algorithm": "sha256"}],
+                "encap_content_info": {"content_type": "tst_info", "content": cms.ParsableOctetString(content)},
+                "certificates": [cms.CertificateChoices({"certificate": _asn1(c)}) for c in self.certs],
+                "signer_infos": [
+                    cms.SignerInfo(
+                        {
+                            "version": "v1",
+                            "sid": cms.SignerIdentifier(
+                                {
+                                    "issuer_and_serial_number": {
+                                        "issuer": leaf.issuer,
+                                        "serial_number": leaf.serial_number,
+                                    }
+                                }
+                            ),
+                            "digest_algorithm": {"algorithm": "sha256"},
+                            "signed_attrs": attributes,
+                            "signature_algorithm": {"algorithm": "sha256_rsa"},
+                            "signature": signature,
+                        }
+                    )
+                ],
+            }
+        )
         return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})

@@ -60,9 +60,11 @@ class BoundedRun:
         return self.returncode == 0 and self.last_line == LOAD_VERDICT
 
     def describe(self) -> str:
-        return (f"$ connector-packager {' '.join(self.args)}\nexit {self.returncode}, cpu {self.cpu_seconds:.2f} s, "
-                f"wall {self.wall_seconds:.2f} s, rss {self.max_rss_mb:.0f} MB, timed out: {self.timed_out}\n"
-                f"--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}")
+        return (
+            f"$ connector-packager {' '.join(self.args)}\nexit {self.returncode}, cpu {self.cpu_seconds:.2f} s, "
+            f"wall {self.wall_seconds:.2f} s, rss {self.max_rss_mb:.0f} MB, timed out: {self.timed_out}\n"
+            f"--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}"
+        )
 
     def assert_bounded(self) -> None:
         """No traceback, no crash, within the limits; a refusal never ends on the load verdict."""
@@ -85,9 +87,15 @@ def run_bounded(*args: str | Path, cwd: Path | None = None) -> BoundedRun:
     argv = tuple(str(a) for a in args)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "connector_packager", *argv], stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=err, cwd=cwd, preexec_fn=_cap_address_space,
-                                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "connector_packager", *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            cwd=cwd,
+            preexec_fn=_cap_address_space,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
         timed_out = False
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -103,9 +111,16 @@ def run_bounded(*args: str | Path, cwd: Path | None = None) -> BoundedRun:
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen so it does not wait again
         out.seek(0)
         err.seek(0)
-        return BoundedRun(argv, proc.returncode, out.read().decode("utf-8", "replace"),
-                          err.read().decode("utf-8", "replace"), usage.ru_utime + usage.ru_stime, wall,
-                          usage.ru_maxrss / 1024, timed_out)
+        return BoundedRun(
+            argv,
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            usage.ru_utime + usage.ru_stime,
+            wall,
+            usage.ru_maxrss / 1024,
+            timed_out,
+        )
 
 
 def has_jarsigner() -> bool:
@@ -122,9 +137,25 @@ def java_truststore(root_pem: Path, folder: Path) -> Path:
     """A PKCS#12 truststore holding ``root_pem``, made by keytool (once per folder)."""
     store = folder / "java-trust.p12"
     if not store.exists():
-        subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", "testroot", "-file", str(root_pem),
-                        "-keystore", str(store), "-storetype", "PKCS12", "-storepass", JAVA_TRUSTPASS],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "keytool",
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "testroot",
+                "-file",
+                str(root_pem),
+                "-keystore",
+                str(store),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                JAVA_TRUSTPASS,
+            ],
+            check=True,
+            capture_output=True,
+        )
     return store
 
 
@@ -147,9 +178,23 @@ def jarsigner_verdict(taco: Path, truststore: Path) -> JavaVerdict:
     """What ``jarsigner -verify -strict`` says: it accepts with exit 0 and "jar verified.", or when its only error is
     :data:`ALIAS_NOT_IN_STORE`."""
     try:
-        done = subprocess.run(["jarsigner", "-J-Duser.language=en", "-verify", "-strict", "-keystore",
-                               str(truststore), "-storepass", JAVA_TRUSTPASS, str(taco)],
-                              capture_output=True, text=True, errors="replace", timeout=120)
+        done = subprocess.run(
+            [
+                "jarsigner",
+                "-J-Duser.language=en",
+                "-verify",
+                "-strict",
+                "-keystore",
+                str(truststore),
+                "-storepass",
+                JAVA_TRUSTPASS,
+                str(taco),
+            ],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=120,
+        )
     except subprocess.TimeoutExpired:
         return JavaVerdict(False, "jarsigner timed out")
     output = done.stdout + done.stderr
@@ -157,13 +202,15 @@ def jarsigner_verdict(taco: Path, truststore: Path) -> JavaVerdict:
     return JavaVerdict(accepts, output)
 
 
-def assert_never_looser(taco: Path, root_pem: Path, java_store: Path | None,
-                        *extra: str) -> tuple[BoundedRun, JavaVerdict | None]:
+def assert_never_looser(
+    taco: Path, root_pem: Path, java_store: Path | None, *extra: str
+) -> tuple[BoundedRun, JavaVerdict | None]:
     """Run ``verify`` (bounded) and, where a JDK is present, jarsigner; fail if ours accepts what Java refuses."""
     ours = run_bounded("verify", taco, "--truststore", root_pem, *extra)
     ours.assert_bounded()
     java = jarsigner_verdict(taco, java_store) if java_store is not None else None
     if java is not None and ours.says_load:
-        assert java.accepts, f"verify accepts what jarsigner -strict refuses:\n{ours.describe()}\n--- jarsigner\n" \
-                             f"{java.output}"
+        assert java.accepts, (
+            f"verify accepts what jarsigner -strict refuses:\n{ours.describe()}\n--- jarsigner\n{java.output}"
+        )
     return ours, java

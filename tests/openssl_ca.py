@@ -66,25 +66,88 @@ class OpensslCa:
         self.config = folder / "ca.cnf"
         self.config.write_text(_CONFIG.format(folder=folder))
         f = str(folder)
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{f}/root.key", "-out", f"{f}/root.pem",
-                "-subj", "/O=OpenSSL Test CA/CN=OpenSSL Test Root", "-days", "3650", "-addext",
-                "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-        openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{f}/intermediate.key", "-out",
-                f"{f}/intermediate.csr", "-subj", "/O=OpenSSL Test CA/CN=OpenSSL Test Intermediate")
-        openssl("x509", "-req", "-in", f"{f}/intermediate.csr", "-CA", f"{f}/root.pem", "-CAkey", f"{f}/root.key",
-                "-CAcreateserial", "-out", f"{f}/intermediate.pem", "-days", "3000", "-sha256", "-extfile",
-                str(self.config), "-extensions", "intermediate")
+        openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            f"{f}/root.key",
+            "-out",
+            f"{f}/root.pem",
+            "-subj",
+            "/O=OpenSSL Test CA/CN=OpenSSL Test Root",
+            "-days",
+            "3650",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        )
+        openssl(
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            f"{f}/intermediate.key",
+            "-out",
+            f"{f}/intermediate.csr",
+            "-subj",
+            "/O=OpenSSL Test CA/CN=OpenSSL Test Intermediate",
+        )
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{f}/intermediate.csr",
+            "-CA",
+            f"{f}/root.pem",
+            "-CAkey",
+            f"{f}/root.key",
+            "-CAcreateserial",
+            "-out",
+            f"{f}/intermediate.pem",
+            "-days",
+            "3000",
+            "-sha256",
+            "-extfile",
+            str(self.config),
+            "-extensions",
+            "intermediate",
+        )
         self.root = folder / "root.pem"
         self.intermediate = folder / "intermediate.pem"
 
     def sign(self, request: Path, out: Path, extensions: str = "code_signing") -> Path:
         """The certificate ``openssl ca`` issues for ``request`` (PEM, the leaf alone)."""
-        openssl("ca", "-batch", "-config", str(self.config), "-extensions", extensions, "-preserveDN", "-in",
-                str(request), "-out", str(out), "-notext")
+        openssl(
+            "ca",
+            "-batch",
+            "-config",
+            str(self.config),
+            "-extensions",
+            extensions,
+            "-preserveDN",
+            "-in",
+            str(request),
+            "-out",
+            str(out),
+            "-notext",
+        )
         return out
 
-    def reply(self, request: Path, out: Path, *, with_intermediate: bool = True, with_root: bool = True,
-              extensions: str = "code_signing") -> Path:
+    def reply(
+        self,
+        request: Path,
+        out: Path,
+        *,
+        with_intermediate: bool = True,
+        with_root: bool = True,
+        extensions: str = "code_signing",
+    ) -> Path:
         """A PEM reply: the leaf, then (as asked) the intermediate and the root."""
         leaf = self.sign(request, out.with_suffix(".leaf.pem"), extensions)
         parts = [leaf.read_bytes()]
@@ -99,7 +162,23 @@ class OpensslCa:
 def self_signed_code_signer(folder: Path, name: str) -> tuple[Path, Path]:
     """A PEM key and a self-signed code-signing certificate for it, valid 30 days, made by ``openssl req``."""
     key, cert = folder / "key.pem", folder / "cert.pem"
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "30",
-            "-subj", f"/CN={name}", "-addext", "extendedKeyUsage=codeSigning", "-addext",
-            "keyUsage=digitalSignature")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        str(key),
+        "-out",
+        str(cert),
+        "-days",
+        "30",
+        "-subj",
+        f"/CN={name}",
+        "-addext",
+        "extendedKeyUsage=codeSigning",
+        "-addext",
+        "keyUsage=digitalSignature",
+    )
     return key, cert

@@ -33,43 +33,78 @@ class Identity:
 
     @property
     def key_pem(self) -> bytes:
-        return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
 
 def _key(kind: str) -> Key:
     return rsa.generate_private_key(65537, 2048) if kind == "RSA" else ec.generate_private_key(ec.SECP256R1())
 
 
-def issue(name: str, issuer: Identity | None, *, ca: bool = False, eku: list[x509.ObjectIdentifier] | None = None,
-          eku_critical: bool = False, digital_signature: bool = True, not_before: dt.datetime = NOW - DAY,
-          not_after: dt.datetime = NOW + 3650 * DAY, key_type: str = "RSA") -> Identity:
+def issue(
+    name: str,
+    issuer: Identity | None,
+    *,
+    ca: bool = False,
+    eku: list[x509.ObjectIdentifier] | None = None,
+    eku_critical: bool = False,
+    digital_signature: bool = True,
+    not_before: dt.datetime = NOW - DAY,
+    not_after: dt.datetime = NOW + 3650 * DAY,
+    key_type: str = "RSA",
+) -> Identity:
     key = _key(key_type)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Connector Packager Tests")])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Connector Packager Tests"),
+        ]
+    )
     signer_key = issuer.key if issuer else key
-    builder = (x509.CertificateBuilder()
-               .subject_name(subject)
-               .issuer_name(issuer.cert.subject if issuer else subject)
-               .public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(not_before)
-               .not_valid_after(not_after)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()),
-                              critical=False))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False)
+    )
     if ca:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-            key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False),
-            critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     else:
         builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=digital_signature, content_commitment=False, key_encipherment=not digital_signature,
-            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False,
-            decipher_only=False), critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=digital_signature,
+                content_commitment=False,
+                key_encipherment=not digital_signature,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     if eku:
         builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=eku_critical)
     return Identity(builder.sign(signer_key, hashes.SHA256()), key)
@@ -104,9 +139,11 @@ class Pki:
     def write_p12(self, leaf: Identity, name: str, alias: str = "author") -> Path:
         path = self.folder / f"{name}.p12"
         chain = self.chain(leaf)
-        path.write_bytes(pkcs12.serialize_key_and_certificates(
-            alias.encode(), leaf.key, chain[0], chain[1:],
-            serialization.BestAvailableEncryption(PASSWORD.encode())))
+        path.write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                alias.encode(), leaf.key, chain[0], chain[1:], serialization.BestAvailableEncryption(PASSWORD.encode())
+            )
+        )
         return path
 
     @property
@@ -121,11 +158,12 @@ def make_pki(folder: Path) -> Pki:
     intermediate = issue("Test Intermediate CA", root, ca=True, not_after=NOW + 5000 * DAY)
     code = [ExtendedKeyUsageOID.CODE_SIGNING]
     return Pki(
-        folder=folder, root=root, intermediate=intermediate,
+        folder=folder,
+        root=root,
+        intermediate=intermediate,
         codesign=issue("Test Code Signer", intermediate, eku=code, not_after=NOW + 1100 * DAY),
         tsa=issue("Test TSA", intermediate, eku=[ExtendedKeyUsageOID.TIME_STAMPING], eku_critical=True),
-        expired=issue("Test Expired Signer", intermediate, eku=code, not_before=NOW - 800 * DAY,
-                      not_after=NOW - DAY),
+        expired=issue("Test Expired Signer", intermediate, eku=code, not_before=NOW - 800 * DAY, not_after=NOW - DAY),
         tls_only=issue("Test TLS Server", intermediate, eku=[ExtendedKeyUsageOID.SERVER_AUTH]),
         self_signed=issue("Test Self-Signed Signer", None, eku=code),
         bad_key_usage=issue("Test Key-Encipherment Signer", intermediate, eku=code, digital_signature=False),

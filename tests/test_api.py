@@ -15,8 +15,9 @@ from tests.conftest import PYTHON, SAMPLES, snapshot
 from tests.openssl_ca import self_signed_code_signer
 
 
-def test_check_returns_findings_and_prints_nothing(make_connector: Callable[..., Path],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_returns_findings_and_prints_nothing(
+    make_connector: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     good = api.check(SAMPLES / "acme_odbc")
     assert good.ok and good.kind == "connector" and good.connector is not None
     assert good.connector.class_name == "acme_odbc" and good.connector.min_version_tableau is not None
@@ -59,8 +60,9 @@ def test_check_all_finds_connectors_below_a_folder(tmp_path: Path, make_connecto
     assert [r.findings[0].rule for r in api.check_all([tmp_path / "empty"], recursive=True)] == ["nothing-found"]
 
 
-def test_build_package_writes_a_taco_and_leaves_the_source(sample_copy: Callable[[str], Path], tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_package_writes_a_taco_and_leaves_the_source(
+    sample_copy: Callable[[str], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = sample_copy("acme_jdbc")
     before = snapshot(folder)
     built = api.build_package(folder, tmp_path / "out")
@@ -76,8 +78,9 @@ def test_build_package_writes_a_taco_and_leaves_the_source(sample_copy: Callable
     assert capsys.readouterr() == ("", "")
 
 
-def test_build_package_writes_nothing_for_a_failing_connector_unless_forced(make_connector: Callable[..., Path],
-                                                                            tmp_path: Path) -> None:
+def test_build_package_writes_nothing_for_a_failing_connector_unless_forced(
+    make_connector: Callable[..., Path], tmp_path: Path
+) -> None:
     folder = make_connector({"fields.xml": "<connection-fields><field/></connection-fields>"})
     refused = api.build_package(folder, tmp_path / "out")
     assert not refused.ok and refused.packaged is not None and refused.packaged.taco is None
@@ -132,8 +135,10 @@ def test_sign_with_a_key_file_then_verify(unsigned_taco: Path, tmp_path: Path) -
 
 def test_the_api_works_without_click() -> None:
     # A library user need not load the command line: importing and using the api leaves click unloaded.
-    code = ("import sys; from pathlib import Path; from connector_packager import api; "
-            f"r = api.check(Path({str(SAMPLES / 'acme_odbc')!r})); "
-            "assert r.ok; print('click' in sys.modules)")
+    code = (
+        "import sys; from pathlib import Path; from connector_packager import api; "
+        f"r = api.check(Path({str(SAMPLES / 'acme_odbc')!r})); "
+        "assert r.ok; print('click' in sys.modules)"
+    )
     proc = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"

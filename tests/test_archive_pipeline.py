@@ -68,8 +68,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
 
 def key_source(pki: Pki, tsa: LoopbackTsa, monkeypatch: pytest.MonkeyPatch) -> KeySource:
     monkeypatch.setenv("TEST_STOREPASS", PASSWORD)
-    return KeySource(alias="author", keystore=pki.write_p12(pki.codesign, "signer"), storepass=PASSWORD,
-                     tsa=tsa.url)
+    return KeySource(alias="author", keystore=pki.write_p12(pki.codesign, "signer"), storepass=PASSWORD, tsa=tsa.url)
 
 
 def signed_and_trusted(pki: Pki, taco: Path) -> None:
@@ -82,8 +81,8 @@ def signed_and_trusted(pki: Pki, taco: Path) -> None:
 
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_signed_package_reads_the_connector_manifest_once_and_signs_before_zipping(
-        connector: str, calls: Calls, pki: Pki, tsa: LoopbackTsa, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    connector: str, calls: Calls, pki: Pki, tsa: LoopbackTsa, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = (SAMPLES / connector / "manifest.xml").read_bytes()
     built = api.build_package(SAMPLES / connector, tmp_path / "out", signing=key_source(pki, tsa, monkeypatch))
     assert built.packaged is not None and built.packaged.taco is not None and built.signed is not None
@@ -102,9 +101,14 @@ def test_signed_package_reads_the_connector_manifest_once_and_signs_before_zippi
 
 
 @pytest.mark.parametrize("connector", CONNECTORS)
-def test_sign_reads_the_archive_once_and_builds_one_block(connector: str, pki: Pki, tsa: LoopbackTsa,
-                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          request: pytest.FixtureRequest) -> None:
+def test_sign_reads_the_archive_once_and_builds_one_block(
+    connector: str,
+    pki: Pki,
+    tsa: LoopbackTsa,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
     packaged = api.build_package(SAMPLES / connector, tmp_path / "out").packaged
     assert packaged is not None and packaged.taco is not None
     unsigned = Path(packaged.taco)
@@ -137,8 +141,12 @@ def test_signing_entries_refuses_the_names_the_reader_refuses(name: str, pki: Pk
     (the strict reader) would refuse."""
     entries = entries_of(("manifest.xml", b"<connector-plugin/>"), (name, b"x"))
     with pytest.raises(ArchiveError, match="unsafe entry names"):
-        sign_entries(entries, SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign)),  # type: ignore[arg-type]
-                     "author", None)
+        sign_entries(
+            entries,
+            SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign)),  # type: ignore[arg-type]
+            "author",
+            None,
+        )
     with pytest.raises(ArchiveError):
         parse_archive(jar_bytes(entries), "the same entries zipped")
 
@@ -146,14 +154,22 @@ def test_signing_entries_refuses_the_names_the_reader_refuses(name: str, pki: Pk
 def test_signing_entries_refuses_what_the_reader_finds_too_large(pki: Pki) -> None:
     entries = entries_of(("manifest.xml", b"<connector-plugin/>"), ("big.js", bytes(MAX_UNPACKED_BYTES)))
     with pytest.raises(ArchiveError, match=r"MB a \.taco reader takes"):
-        sign_entries(entries, SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign)),  # type: ignore[arg-type]
-                     "author", None)
+        sign_entries(
+            entries,
+            SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign)),  # type: ignore[arg-type]
+            "author",
+            None,
+        )
 
 
 def test_signing_entries_warns_about_names_that_differ_only_in_case(pki: Pki) -> None:
     entries = entries_of(("manifest.xml", b"<connector-plugin/>"), ("a.xml", b"<a/>"), ("A.xml", b"<b/>"))
-    signed = sign_entries(entries, SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign)),  # type: ignore[arg-type]
-                          "author", None)
+    signed = sign_entries(
+        entries,
+        SoftwareSigner(pki.codesign.key, pki.chain(pki.codesign)),  # type: ignore[arg-type]
+        "author",
+        None,
+    )
     case = [w for w in signed.warnings if w.rule == "zip-names-differ-in-case"]
     assert len(case) == 1 and "'a.xml'" in case[0].message and "'A.xml'" in case[0].message
     assert list(parse_archive(signed.data, "signed").warnings) == case

@@ -49,8 +49,14 @@ class Kit:
 
 
 @pytest.fixture
-def kit(pki: Pki, tsa: LoopbackTsa, signed_taco_bytes: bytes, unsigned_taco: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> Kit:
+def kit(
+    pki: Pki,
+    tsa: LoopbackTsa,
+    signed_taco_bytes: bytes,
+    unsigned_taco: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Kit:
     return Kit(pki, tsa, signed_taco_bytes, unsigned_taco.read_bytes(), tmp_path, monkeypatch)
 
 
@@ -67,7 +73,7 @@ def _with(data: bytes, *added: Craft) -> bytes:
 
 
 def _patched(data: bytes, at: int, value: bytes) -> bytes:
-    return data[:at] + value + data[at + len(value):]
+    return data[:at] + value + data[at + len(value) :]
 
 
 def _central(data: bytes, index: int) -> int:
@@ -155,8 +161,13 @@ def _entry_missing(kit: Kit) -> list[Finding]:
 
 
 def _main_section_changed(kit: Kit) -> list[Finding]:
-    return kit.verify(_edited(kit.signed, "META-INF/MANIFEST.MF",
-                              lambda d: d.replace(b"\r\n\r\n", b"\r\nX-Added: after signing\r\n\r\n", 1)))
+    return kit.verify(
+        _edited(
+            kit.signed,
+            "META-INF/MANIFEST.MF",
+            lambda d: d.replace(b"\r\n\r\n", b"\r\nX-Added: after signing\r\n\r\n", 1),
+        )
+    )
 
 
 def _section_added(kit: Kit) -> list[Finding]:
@@ -214,8 +225,9 @@ def _sign(kit: Kit, leaf_name: str, *, tsa: bool = True, chain: bool = True) -> 
     key, chain_pem = kit.pki.write_pem(leaf, leaf_name)
     if not chain:
         chain_pem.write_bytes(leaf.pem)
-    source = KeySource(alias="author", key=key, cert_chain=chain_pem, tsa=kit.tsa.url if tsa else None,
-                       no_timestamp=not tsa)
+    source = KeySource(
+        alias="author", key=key, cert_chain=chain_pem, tsa=kit.tsa.url if tsa else None, no_timestamp=not tsa
+    )
     return list(api.sign(kit.write(kit.unsigned, "to-sign.taco"), source, kit.folder / "signed.taco").findings)
 
 

@@ -57,8 +57,10 @@ def manifest_before_resolver(line: str, **more: str) -> Files:
 
 
 def oauth(refs: list[str]) -> Files:
-    config = ("<pluginOAuthConfig><dbclass>tiny</dbclass><authUri>/a</authUri><tokenUri>/t</tokenUri>"
-              "<scopes>s</scopes></pluginOAuthConfig>")
+    config = (
+        "<pluginOAuthConfig><dbclass>tiny</dbclass><authUri>/a</authUri><tokenUri>/t</tokenUri>"
+        "<scopes>s</scopes></pluginOAuthConfig>"
+    )
     lines = "".join(f'  <oauth-config file="{r}"/>\n' for r in refs)
     return {"manifest.xml": M.replace("</connector-plugin>", lines + "</connector-plugin>"), "oauth.xml": config}
 
@@ -71,97 +73,155 @@ def chain(length: int) -> Files:
     return files
 
 
-BOOLEAN = ('  <field name="sslmode" label="SSL" value-type="boolean" category="general" default-value="{}">'
-           '<boolean-options><false-value value=""/><true-value value="require"/></boolean-options></field>\n')
-CIRCULAR = (field("v-a", body='<conditions><condition field="v-b" value="1"/></conditions>')
-            + field("v-b", body='<conditions><condition field="{}" value="1"/></conditions>'))
-DIALOG = ('<connection-dialog class="tiny"><connection-config><authentication-mode value="Basic"/>'
-          '<server-prompt value="Server"/></connection-config></connection-dialog>')
+BOOLEAN = (
+    '  <field name="sslmode" label="SSL" value-type="boolean" category="general" default-value="{}">'
+    '<boolean-options><false-value value=""/><true-value value="require"/></boolean-options></field>\n'
+)
+CIRCULAR = field("v-a", body='<conditions><condition field="v-b" value="1"/></conditions>') + field(
+    "v-b", body='<conditions><condition field="{}" value="1"/></conditions>'
+)
+DIALOG = (
+    '<connection-dialog class="tiny"><connection-config><authentication-mode value="Basic"/>'
+    '<server-prompt value="Server"/></connection-config></connection-dialog>'
+)
 META = '<connection-metadata><database enabled="true"/></connection-metadata>'
 
 #: rule id -> (files over the base connector that break the rule, files that come close but keep it).
 CONNECTOR_CASES: dict[str, tuple[Files, Files]] = {
     "xml-not-well-formed": ({"fields.xml": F.replace("</connection-fields>", "</connection-field>")}, {}),
-    "xml-doctype-forbidden": ({"dialect.tdd": '<!DOCTYPE dialect [<!ENTITY e "x">]>\n' + D.split("\n", 1)[1]},
-                              {"dialect.tdd": "<!DOCTYPE dialect>\n" + D.split("\n", 1)[1]}),
+    "xml-doctype-forbidden": (
+        {"dialect.tdd": '<!DOCTYPE dialect [<!ENTITY e "x">]>\n' + D.split("\n", 1)[1]},
+        {"dialect.tdd": "<!DOCTYPE dialect>\n" + D.split("\n", 1)[1]},
+    ),
     "manifest-missing": ({"manifest.xml": None, "Manifest.xml": M}, {}),
     "file-missing": ({"dialect.tdd": None}, {}),
-    "file-outside-folder": ({"manifest.xml": M.replace('file="dialect.tdd"', 'file="../dialect.tdd"')},
-                            {"manifest.xml": M.replace('file="dialect.tdd"', 'file="./dialect.tdd"')}),
+    "file-outside-folder": (
+        {"manifest.xml": M.replace('file="dialect.tdd"', 'file="../dialect.tdd"')},
+        {"manifest.xml": M.replace('file="dialect.tdd"', 'file="./dialect.tdd"')},
+    ),
     "bad-reference": ({"manifest.xml": M.replace('file="dialect.tdd"', 'file=" dialect.tdd"')}, {}),
     "file-too-large": ({"dialect.tdd": D + "<!--" + "x" * 262_144 + "-->"}, {"dialect.tdd": D + "<!-- x -->"}),
     "reference-too-deep": (chain(35), chain(3)),
     "class-mismatch": ({"dialect.tdd": D.replace('class="tiny"', 'class="other"')}, {}),
     "url-not-https": ({"manifest.xml": M.replace("https://example.com", "http://example.com")}, {}),
     "metadata-without-fields": (
-        {"manifest.xml": M.replace('<connection-fields file="fields.xml"/>', '<connection-metadata file="meta.xml"/>'),
-         "meta.xml": META},
-        manifest_before_resolver('<connection-metadata file="meta.xml"/>', **{"meta.xml": META})),
+        {
+            "manifest.xml": M.replace(
+                '<connection-fields file="fields.xml"/>', '<connection-metadata file="meta.xml"/>'
+            ),
+            "meta.xml": META,
+        },
+        manifest_before_resolver('<connection-metadata file="meta.xml"/>', **{"meta.xml": META}),
+    ),
     "unsafe-taco-name": ({"manifest.xml": M.replace('plugin-version="1.0.0"', 'plugin-version="../1.0"')}, {}),
     "null-oauth-config-not-alone": (oauth(["null_config", "oauth.xml"]), oauth(["null_config"])),
-    "resources-missing": ({"manifest.xml": M.replace('name="Tiny"', 'name="@string/name/"')},
-                          {"manifest.xml": M.replace('name="Tiny"', 'name="@string/name/"'),
-                           "resources-en_US.xml": '<resources><string name="name">Tiny</string></resources>'}),
-    "schema": ({"fields.xml": F.replace('value-type="string" category="endpoint"',
-                                        'value-type="strng" category="endpoint"')}, {}),
-    "no-schema": ({"resolver.tdr": T.replace('file="builder.js"', 'file="builder.xml"'), "builder.xml": "<x/>"},
-                  {}),
+    "resources-missing": (
+        {"manifest.xml": M.replace('name="Tiny"', 'name="@string/name/"')},
+        {
+            "manifest.xml": M.replace('name="Tiny"', 'name="@string/name/"'),
+            "resources-en_US.xml": '<resources><string name="name">Tiny</string></resources>',
+        },
+    ),
+    "schema": (
+        {"fields.xml": F.replace('value-type="string" category="endpoint"', 'value-type="strng" category="endpoint"')},
+        {},
+    ),
+    "no-schema": ({"resolver.tdr": T.replace('file="builder.js"', 'file="builder.xml"'), "builder.xml": "<x/>"}, {}),
     "field-name-not-allowed": (fields(field("warehouse")), fields(field("v-warehouse"))),
     "field-duplicate": (fields(field("v-a"), field("v-a")), fields(field("v-a"), field("v-b"))),
     "field-secure-not-password": (fields(field("v-key", 'secure="true"')), fields(field("v-key", 'secure="false"'))),
     "field-secret-word": (fields(field("v-token")), fields(field("v-token", 'secure="true"'))),
     "instanceurl-not-oauth": (
         fields(field("instanceurl")),
-        fields(field("instanceurl",
-                     body='<conditions><condition field="authentication" value="oauth"/></conditions>'))),
+        fields(field("instanceurl", body='<conditions><condition field="authentication" value="oauth"/></conditions>')),
+    ),
     "advanced-field-without-default": (
         fields(field("v-mode", 'optional="false"').replace('category="general"', 'category="advanced"')),
-        fields(field("v-mode", 'optional="false" default-value="x"').replace('category="general"',
-                                                                            'category="advanced"'))),
-    "authentication-field-missing": ({"fields.xml": re.sub(r'<field name="authentication".*?/>', "", F,
-                                                           flags=re.DOTALL)}, {}),
-    "condition-unknown-field": (fields(field("v-a", body='<conditions><condition field="authentcation" '
-                                                         'value="x"/></conditions>')),
-                                fields(field("v-a", body='<conditions><condition field="authentication" '
-                                                         'value="x"/></conditions>'))),
+        fields(
+            field("v-mode", 'optional="false" default-value="x"').replace('category="general"', 'category="advanced"')
+        ),
+    ),
+    "authentication-field-missing": (
+        {"fields.xml": re.sub(r'<field name="authentication".*?/>', "", F, flags=re.DOTALL)},
+        {},
+    ),
+    "condition-unknown-field": (
+        fields(field("v-a", body='<conditions><condition field="authentcation" value="x"/></conditions>')),
+        fields(field("v-a", body='<conditions><condition field="authentication" value="x"/></conditions>')),
+    ),
     "condition-circular": (fields(CIRCULAR.format("v-a")), fields(CIRCULAR.format("server"))),
     "boolean-default-not-option": (fields(BOOLEAN.format("true")), fields(BOOLEAN.format("require"))),
-    "tcd-needs-attribute-list": ({"manifest.xml": TCD_MANIFEST, "dialog.tcd": TCD.format(extra=""),
-                                  "resolver.tdr": with_attrs(T, None)},
-                                 {"manifest.xml": TCD_MANIFEST, "dialog.tcd": TCD.format(extra="")}),
+    "tcd-needs-attribute-list": (
+        {"manifest.xml": TCD_MANIFEST, "dialog.tcd": TCD.format(extra=""), "resolver.tdr": with_attrs(T, None)},
+        {"manifest.xml": TCD_MANIFEST, "dialog.tcd": TCD.format(extra="")},
+    ),
     "field-not-in-attribute-list": ({"resolver.tdr": with_attrs(T, [n for n in ALL if n != "username"])}, {}),
     "dbname-not-in-attribute-list": ({"resolver.tdr": with_attrs(T, [n for n in ALL if n != "dbname"])}, {}),
     "jdbc-connection-properties": (
         {"resolver.tdr": re.sub(r"\s*<connection-properties>.*?</connection-properties>", "", T)},
-        {"resolver.tdr": re.sub(r"\s*<connection-properties>.*?</connection-properties>", "", T),
-         "manifest.xml": M.replace('superclass="jdbc"', 'superclass="odbc"')}),
-    "attribute-list-lacks-authentication": ({"resolver.tdr": with_attrs(T, [n for n in ALL if n != "authentication"])},
-                                            {}),
+        {
+            "resolver.tdr": re.sub(r"\s*<connection-properties>.*?</connection-properties>", "", T),
+            "manifest.xml": M.replace('superclass="jdbc"', 'superclass="odbc"'),
+        },
+    ),
+    "attribute-list-lacks-authentication": (
+        {"resolver.tdr": with_attrs(T, [n for n in ALL if n != "authentication"])},
+        {},
+    ),
     "attribute-list-lacks-server": ({"resolver.tdr": with_attrs(T, [n for n in ALL if n != "server"])}, {}),
     "dialect-default-base": ({"dialect.tdd": D.replace("PostgreSQL90Dialect", "DefaultSQLDialect")}, {}),
     "dialog-and-fields-both": (
-        {"manifest.xml": M.replace('<connection-fields file="fields.xml"/>',
-                                   '<connection-fields file="fields.xml"/>\n  <connection-dialog file="dialog.tcd"/>'),
-         "dialog.tcd": DIALOG}, {}),
-    "script-syntax-error": (builder("(function (attr) { return [attr.server; })"),
-                            builder("(function (attr) { return [attr.server]; })")),
-    "script-evaluation-error": (builder("while (true) {}\n(function (a) { return []; })"),
-                                builder("var n = 0; while (n < 3) { n++; }\n(function (a) { return []; })")),
-    "script-not-function-expression": (builder("var x = 1;\n(function (attr) { return []; })"),
-                                       builder("((attr) => [attr.server])")),
-    "script-unknown-attribute": (builder("(function (a) { return [a['sever']]; })"),
-                                 builder("(function (a) { return [a['server']]; })")),
-    "script-unknown-helper-constant": (builder("(function (a) { return [a[connectionHelper.attributeServr]]; })"),
-                                       builder("(function (a) { return [a[connectionHelper.attributeServer]]; })")),
-    "script-deprecated": ({"resolver.tdr": T.replace("<connection-normalizer>", "<connection-matcher><script "
-                                                     "file='matcher.js'/></connection-matcher><connection-normalizer>"),
-                           "matcher.js": "(function (attr) { return true; })"}, {}),
-    "script-logging-log": (builder("(function (a) { logging.Log('x'); return []; })"),
-                           builder("(function (a) { logging.LogInfo('x'); return []; })")),
-    "script-unavailable-api": (builder("(function (a) { var fs = require('fs'); return []; })"),
-                               builder("(function (a) { return [JSON.stringify(a)]; })")),
-    "script-too-large": (builder("(function (a) { return []; })\n//" + "x" * 600_000),
-                         builder("(function (a) { return []; })\n//" + "x" * 1000)),
+        {
+            "manifest.xml": M.replace(
+                '<connection-fields file="fields.xml"/>',
+                '<connection-fields file="fields.xml"/>\n  <connection-dialog file="dialog.tcd"/>',
+            ),
+            "dialog.tcd": DIALOG,
+        },
+        {},
+    ),
+    "script-syntax-error": (
+        builder("(function (attr) { return [attr.server; })"),
+        builder("(function (attr) { return [attr.server]; })"),
+    ),
+    "script-evaluation-error": (
+        builder("while (true) {}\n(function (a) { return []; })"),
+        builder("var n = 0; while (n < 3) { n++; }\n(function (a) { return []; })"),
+    ),
+    "script-not-function-expression": (
+        builder("var x = 1;\n(function (attr) { return []; })"),
+        builder("((attr) => [attr.server])"),
+    ),
+    "script-unknown-attribute": (
+        builder("(function (a) { return [a['sever']]; })"),
+        builder("(function (a) { return [a['server']]; })"),
+    ),
+    "script-unknown-helper-constant": (
+        builder("(function (a) { return [a[connectionHelper.attributeServr]]; })"),
+        builder("(function (a) { return [a[connectionHelper.attributeServer]]; })"),
+    ),
+    "script-deprecated": (
+        {
+            "resolver.tdr": T.replace(
+                "<connection-normalizer>",
+                "<connection-matcher><script file='matcher.js'/></connection-matcher><connection-normalizer>",
+            ),
+            "matcher.js": "(function (attr) { return true; })",
+        },
+        {},
+    ),
+    "script-logging-log": (
+        builder("(function (a) { logging.Log('x'); return []; })"),
+        builder("(function (a) { logging.LogInfo('x'); return []; })"),
+    ),
+    "script-unavailable-api": (
+        builder("(function (a) { var fs = require('fs'); return []; })"),
+        builder("(function (a) { return [JSON.stringify(a)]; })"),
+    ),
+    "script-too-large": (
+        builder("(function (a) { return []; })\n//" + "x" * 600_000),
+        builder("(function (a) { return []; })\n//" + "x" * 1000),
+    ),
 }
 
 
@@ -214,8 +274,12 @@ EXEMPT: dict[str, str] = {}
 #: Archive and signature rules: the differential tables give each case its expected rule (checked there against
 #: verify's output), and tests/test_archive_signature_rules.py has a failing case for each of the others and the
 #: passing case of them all (the good signed .taco).
-ARCHIVE_CASES = ({c.rule for c in STRUCTURE_CASES if c.rule} | set(NAME_RULES.values())
-                 | {c.rule for c in SIGNATURE_CASES if c.rule} | set(ARCHIVE_RULE_CASES))
+ARCHIVE_CASES = (
+    {c.rule for c in STRUCTURE_CASES if c.rule}
+    | set(NAME_RULES.values())
+    | {c.rule for c in SIGNATURE_CASES if c.rule}
+    | set(ARCHIVE_RULE_CASES)
+)
 TREX_CASES = {rule for rule, _ in TREX_INVALID} | {rule for rule, _ in TREX_WARNINGS}
 
 
@@ -225,8 +289,10 @@ def ids(found: list[Finding]) -> set[str]:
 
 def test_every_rule_has_a_passing_and_a_failing_case() -> None:
     covered = set(CONNECTOR_CASES) | SPECIAL_CASES | TREX_CASES | ARCHIVE_CASES | set(EXEMPT)
-    assert sorted(IDS - covered) == [], "rules without a test case: list them in CONNECTOR_CASES, test_trex.py, " \
-                                        "a differential table or tests/test_archive_signature_rules.py"
+    assert sorted(IDS - covered) == [], (
+        "rules without a test case: list them in CONNECTOR_CASES, test_trex.py, "
+        "a differential table or tests/test_archive_signature_rules.py"
+    )
     assert sorted(covered - IDS) == [], "cases for rules that are not registered"
 
 
@@ -318,16 +384,25 @@ def _sources() -> dict[Path, str]:
 
 def test_every_declaration_in_the_code_is_in_the_catalogue() -> None:
     """A module that declares rules but is not imported by catalogue.all_rules() would leave them out."""
-    declared = {m for path, text in _sources().items() if path.name != "catalogue.py"  # its docstring's example
-                for m in re.findall(r'= declare\(\s*"([a-z0-9-]+)"', text)}
+    declared = {
+        m
+        for path, text in _sources().items()
+        if path.name != "catalogue.py"  # its docstring's example
+        for m in re.findall(r'= declare\(\s*"([a-z0-9-]+)"', text)
+    }
     assert declared == IDS
 
 
 def test_emission_sites_use_the_registered_rule_not_a_string() -> None:
-    emission = re.compile(r'(?<!log\.)(?<!logger\.)\b(?:error|warning|warn|XmlProblem|IconVerdict)\(\s*f?"'
-                          r'|Finding\(\s*Severity\.\w+,\s*f?"')
-    offenders = [f"{path.relative_to(REPO)}: {match.group(0)}" for path, text in _sources().items()
-                 for match in emission.finditer(text)]
+    emission = re.compile(
+        r'(?<!log\.)(?<!logger\.)\b(?:error|warning|warn|XmlProblem|IconVerdict)\(\s*f?"'
+        r'|Finding\(\s*Severity\.\w+,\s*f?"'
+    )
+    offenders = [
+        f"{path.relative_to(REPO)}: {match.group(0)}"
+        for path, text in _sources().items()
+        for match in emission.finditer(text)
+    ]
     assert offenders == []
 
 
@@ -342,8 +417,9 @@ def test_each_id_is_written_once_in_the_code_at_its_declaration() -> None:
 
 def test_docs_are_generated_from_the_catalogue() -> None:
     committed = (REPO / "docs" / "rules.md").read_text()
-    assert committed == catalogue.as_markdown(RULES), \
+    assert committed == catalogue.as_markdown(RULES), (
         "docs/rules.md is out of date: python -m connector_packager.catalogue > docs/rules.md"
+    )
 
 
 def test_docs_link_each_rule_to_its_module() -> None:
@@ -360,8 +436,9 @@ def test_rules_command_lists_the_catalogue() -> None:
     assert as_json.exit_code == 0
     listed = json.loads(as_json.output)
     assert listed["version"] == 1
-    assert [(r["id"], tuple(r["applies_to"]), r["severity"], r["summary"]) for r in listed["rules"]] == \
-        [(r.id, r.applies_to, r.severity.value, r.summary) for r in RULES]
+    assert [(r["id"], tuple(r["applies_to"]), r["severity"], r["summary"]) for r in listed["rules"]] == [
+        (r.id, r.applies_to, r.severity.value, r.summary) for r in RULES
+    ]
     as_text = CliRunner().invoke(main, ["rules"])
     assert as_text.exit_code == 0
     assert [line.split()[0] for line in as_text.output.splitlines()] == [r.id for r in RULES]

@@ -77,8 +77,9 @@ def test_unknown_option_is_a_usage_error() -> None:
     assert run(["x", "--frobnicate"]).exit_code == 2
 
 
-def test_backwards_compatible_forgives_missing_authentication(make_connector: Callable[..., Path],
-                                                              tmp_path: Path) -> None:
+def test_backwards_compatible_forgives_missing_authentication(
+    make_connector: Callable[..., Path], tmp_path: Path
+) -> None:
     fields = BASE_FILES["fields.xml"].replace('name="authentication"', 'name="v-auth"')
     tdr = BASE_FILES["resolver.tdr"].replace("<attr>authentication</attr>", "<attr>v-auth</attr>")
     folder = make_connector({"fields.xml": fields, "resolver.tdr": tdr})
@@ -97,8 +98,9 @@ def test_force_package_writes_a_taco_but_still_fails(make_connector: Callable[..
     assert (tmp_path / "out" / "tiny-v1.0.0.taco").is_file()
 
 
-def test_default_dest_and_log_are_relative_to_the_working_directory(make_connector: Callable[..., Path],
-                                                                    tmp_path: Path) -> None:
+def test_default_dest_and_log_are_relative_to_the_working_directory(
+    make_connector: Callable[..., Path], tmp_path: Path
+) -> None:
     folder = make_connector()
     work = tmp_path / "work"
     work.mkdir()
@@ -138,8 +140,9 @@ def test_existing_taco_is_replaced(make_connector: Callable[..., Path], tmp_path
     assert sorted(p.name for p in out.iterdir()) == ["tiny-v1.0.0.taco"]
 
 
-def test_group_has_version_help_and_the_same_package_command(make_connector: Callable[..., Path],
-                                                             tmp_path: Path) -> None:
+def test_group_has_version_help_and_the_same_package_command(
+    make_connector: Callable[..., Path], tmp_path: Path
+) -> None:
     runner = CliRunner()
     assert __version__ in runner.invoke(main, ["--version"]).output
     assert "package" in runner.invoke(main, ["--help"]).output
@@ -153,32 +156,42 @@ def test_no_color_and_non_tty_output_is_plain(make_connector: Callable[..., Path
     assert "\x1b[" not in result.output
 
 
-def test_module_runs_from_another_directory_as_a_real_process(sample_copy: Callable[[str], Path],
-                                                              tmp_path: Path) -> None:
+def test_module_runs_from_another_directory_as_a_real_process(
+    sample_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
     src = sample_copy("acme_jdbc")
     before = snapshot(src)
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
-    proc = subprocess.run([PYTHON, "-m", "connector_packager.package", str(src), "--dest", "out"],
-                          cwd=elsewhere, capture_output=True, text=True, env={**os.environ, "FORCE_COLOR": "1"})
+    proc = subprocess.run(
+        [PYTHON, "-m", "connector_packager.package", str(src), "--dest", "out"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FORCE_COLOR": "1"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert (elsewhere / "out" / "acme_jdbc-v2.0.1.taco").is_file()
     assert "\x1b[" in proc.stderr  # FORCE_COLOR turns colour on even without a terminal
     assert "Traceback" not in proc.stderr
     assert snapshot(src) == before
-    failing = subprocess.run([PYTHON, "-m", "connector_packager.package", str(tmp_path / "missing")],
-                             cwd=elsewhere, capture_output=True, text=True)
+    failing = subprocess.run(
+        [PYTHON, "-m", "connector_packager.package", str(tmp_path / "missing")],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
     assert failing.returncode == 2
     assert f"{tmp_path / 'missing'} does not exist" in failing.stdout  # a finding: the result, on stdout
-    usage = subprocess.run([PYTHON, "-m", "connector_packager.package"], cwd=elsewhere, capture_output=True,
-                           text=True)
+    usage = subprocess.run([PYTHON, "-m", "connector_packager.package"], cwd=elsewhere, capture_output=True, text=True)
     assert usage.returncode == 2
     assert "Usage: python -m connector_packager.package" in usage.stderr
 
 
 def test_console_script_is_installed() -> None:
-    proc = subprocess.run([str(Path(PYTHON).parent / "connector-packager"), "--version"], capture_output=True,
-                          text=True, cwd=REPO.parent)
+    proc = subprocess.run(
+        [str(Path(PYTHON).parent / "connector-packager"), "--version"], capture_output=True, text=True, cwd=REPO.parent
+    )
     assert proc.returncode == 0
     assert __version__ in proc.stdout
 
@@ -198,11 +211,26 @@ def test_package_module_checks_a_trex_with_validate_only(tmp_path: Path) -> None
 
 def test_packaging_without_signing_options_does_not_import_the_signing_code(tmp_path: Path) -> None:
     """Signing pulls in cryptography and asn1crypto; a plain package run must not pay for them."""
-    proc = subprocess.run([PYTHON, "-X", "importtime", "-m", "connector_packager.package",
-                           str(REPO / "samples" / "acme_odbc"), "-d", str(tmp_path / "out"), "-l", str(tmp_path)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            PYTHON,
+            "-X",
+            "importtime",
+            "-m",
+            "connector_packager.package",
+            str(REPO / "samples" / "acme_odbc"),
+            "-d",
+            str(tmp_path / "out"),
+            "-l",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}
     assert "connector_packager.archive.taco_writer" in imported  # the check sees real imports
-    assert not {name for name in imported if name.split(".")[0] in ("cryptography", "asn1crypto")} \
+    assert (
+        not {name for name in imported if name.split(".")[0] in ("cryptography", "asn1crypto")}
         and "connector_packager.signing" not in imported
+    )

@@ -91,8 +91,9 @@ def test_after_a_double_dash_lookalikes_are_arguments(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["mylog.txt", "packaging_log.txt", "run.log"])
 def test_a_log_option_that_looks_like_a_file_warns(tmp_path: Path, name: str) -> None:
-    result = CliRunner().invoke(package_command, [str(SAMPLES / "acme_odbc"), "--validate-only", "-l",
-                                                  str(tmp_path / name)])
+    result = CliRunner().invoke(
+        package_command, [str(SAMPLES / "acme_odbc"), "--validate-only", "-l", str(tmp_path / name)]
+    )
     assert result.exit_code == 0
     assert "-l/--log takes a folder" in result.stderr
     assert (tmp_path / name / "packaging_log.txt").is_file()
@@ -100,8 +101,7 @@ def test_a_log_option_that_looks_like_a_file_warns(tmp_path: Path, name: str) ->
 
 def test_a_log_folder_without_a_suffix_does_not_warn(tmp_path: Path) -> None:
     for folder in (tmp_path / "logs", tmp_path / "logs"):  # missing, then existing
-        result = CliRunner().invoke(package_command, [str(SAMPLES / "acme_odbc"), "--validate-only", "-l",
-                                                      str(folder)])
+        result = CliRunner().invoke(package_command, [str(SAMPLES / "acme_odbc"), "--validate-only", "-l", str(folder)])
         assert result.exit_code == 0
         assert "takes a folder" not in result.stderr
 
@@ -129,8 +129,9 @@ def test_package_help_lists_the_signing_options_under_their_own_heading() -> Non
     result = CliRunner().invoke(package_command, ["--help"], terminal_width=80)
     sections = help_sections(result.output)
     signing = next(items for heading, items in sections.items() if heading.startswith("Signing options"))
-    sign_options = {opt for opt in options_of(sign_command)
-                    if opt not in ("-o", "--output", "--format", "-h", "--help")}
+    sign_options = {
+        opt for opt in options_of(sign_command) if opt not in ("-o", "--output", "--format", "-h", "--help")
+    }
     assert set(signing) == sign_options  # exactly the options `sign` has for the key and the timestamp
     assert not set(signing) & set(sections["Options"])
     assert {"-v", "--dest", "--strict", "--version", "--help"} <= set(sections["Options"])
@@ -157,13 +158,22 @@ def test_top_level_help_gives_each_command_its_whole_description(width: int) -> 
 def test_help_imports_no_command_module_and_nothing_heavy() -> None:
     """``--help`` (and every command's start-up) loads the command line's own small modules only: the other
     commands' modules, lxml, cryptography, logging and the script engine are imported when a command needs them."""
-    probe = ("import sys\nfrom connector_packager.cli import main\ntry:\n    main(['--help'])\n"
-             "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)))")
-    loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                                check=True).stdout.split())
+    probe = (
+        "import sys\nfrom connector_packager.cli import main\ntry:\n    main(['--help'])\n"
+        "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)))"
+    )
+    loaded = set(
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    )
     ours = {m for m in loaded if m.startswith("connector_packager")}
-    assert ours == {"connector_packager", "connector_packager.cli", "connector_packager.cli_command",
-                    "connector_packager.cli_common", "connector_packager.errors", "connector_packager.formats"}
+    assert ours == {
+        "connector_packager",
+        "connector_packager.cli",
+        "connector_packager.cli_command",
+        "connector_packager.cli_common",
+        "connector_packager.errors",
+        "connector_packager.formats",
+    }
     assert not loaded & {"logging", "lxml", "cryptography", "quickjs", "tree_sitter", "xmlschema"}
 
 
@@ -174,8 +184,14 @@ def coloured(env: dict[str, str], folder: Path) -> bool:
     """Run a failing package at a real terminal (a pty) and say whether the console had colour codes."""
     leader, follower = pty.openpty()
     try:
-        proc = subprocess.run([*MODULE, str(folder), "--validate-only", "-l", str(folder.parent)], stdin=follower,
-                              stdout=subprocess.DEVNULL, stderr=follower, env=env, timeout=60)
+        proc = subprocess.run(
+            [*MODULE, str(folder), "--validate-only", "-l", str(folder.parent)],
+            stdin=follower,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env=env,
+            timeout=60,
+        )
         assert proc.returncode == 1
         os.set_blocking(leader, False)
         output = b""
@@ -220,15 +236,34 @@ def silent_tsa() -> Iterator[tuple[str, socket.socket]]:
 
 @pytest.mark.parametrize("existing", [False, True])
 def test_ctrl_c_while_packaging_takes_back_the_destination_folder_it_made(
-        tmp_path: Path, pki: Pki, silent_tsa: tuple[str, socket.socket], existing: bool) -> None:
+    tmp_path: Path, pki: Pki, silent_tsa: tuple[str, socket.socket], existing: bool
+) -> None:
     url, server = silent_tsa
     key, chain = pki.write_pem(pki.codesign, "ctrlc")
     dest = tmp_path / "made" / "by" / "run"
     if existing:
         dest.mkdir(parents=True)
-    proc = subprocess.Popen([*MODULE, str(SAMPLES / "acme_odbc"), "-d", str(dest), "-l", str(tmp_path), "--key",
-                             str(key), "--cert-chain", str(chain), "--alias", "author", "--tsa", url],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            *MODULE,
+            str(SAMPLES / "acme_odbc"),
+            "-d",
+            str(dest),
+            "-l",
+            str(tmp_path),
+            "--key",
+            str(key),
+            "--cert-chain",
+            str(chain),
+            "--alias",
+            "author",
+            "--tsa",
+            url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         connection, _ = server.accept()  # the run is now waiting for the timestamp, the .taco being written
         assert dest.is_dir()
@@ -247,8 +282,9 @@ def test_ctrl_c_while_packaging_takes_back_the_destination_folder_it_made(
         assert not (tmp_path / "made").exists()  # every folder it made is taken back
 
 
-def test_a_folder_made_by_the_run_that_is_not_empty_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          make_connector: Callable[..., Path]) -> None:
+def test_a_folder_made_by_the_run_that_is_not_empty_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_connector: Callable[..., Path]
+) -> None:
     """The fault (an interrupt at a precise moment) is injected where the archive is written; something else
     put a file in the new folder meanwhile, so it is kept."""
     import connector_packager.packaging as packaging
@@ -277,8 +313,9 @@ def mixed(tmp_path: Path, make_connector: Callable[..., Path]) -> Path:
     for i in range(3):
         broken = make_connector({"builder.js": None})
         shutil.move(broken, root / f"broken{i}")
-    warned = make_connector({"dialect.tdd": BASE_FILES["dialect.tdd"].replace("PostgreSQL90Dialect",
-                                                                              "DefaultSQLDialect")})
+    warned = make_connector(
+        {"dialect.tdd": BASE_FILES["dialect.tdd"].replace("PostgreSQL90Dialect", "DefaultSQLDialect")}
+    )
     shutil.move(warned, root / "warned")
     return root
 
@@ -309,8 +346,10 @@ def test_the_summary_counts_connectors_trex_files_errors_and_warnings(mixed: Pat
     warnings = sum(r["warnings"] for r in report)
     failed = sum(1 for r in report if not r["ok"])
     _, text = validate("-r", str(mixed))
-    assert text.splitlines()[-1] == (f"{len(report)} checked, {failed} failed ({connectors} connectors, "
-                                     f"{len(report) - connectors} .trex files; {errors} errors, 1 warning)")
+    assert text.splitlines()[-1] == (
+        f"{len(report)} checked, {failed} failed ({connectors} connectors, "
+        f"{len(report) - connectors} .trex files; {errors} errors, 1 warning)"
+    )
     assert (connectors, failed, warnings) == (7, 3, 1)
 
 
@@ -322,13 +361,16 @@ def test_strict_fails_on_warnings_in_validate_and_package(mixed: Path, tmp_path:
     assert validate("--strict", "-r", str(SAMPLES))[0] == 0  # no warnings, nothing fails
     run = CliRunner().invoke(package_command, [str(warned), "-d", str(tmp_path / "out"), "-l", str(tmp_path)])
     assert run.exit_code == 0 and (tmp_path / "out").is_dir()
-    strict = CliRunner().invoke(package_command, [str(warned), "--strict", "-d", str(tmp_path / "strict"), "-l",
-                                                  str(tmp_path)])
+    strict = CliRunner().invoke(
+        package_command, [str(warned), "--strict", "-d", str(tmp_path / "strict"), "-l", str(tmp_path)]
+    )
     assert strict.exit_code == 1
     assert "--strict" in strict.stderr and "Validation failed." in strict.stderr
     assert not (tmp_path / "strict").exists()
-    trex = CliRunner().invoke(package_command, [str(SAMPLES / "extensions" / "kpi-tiles.trex"), "--validate-only",
-                                                "--strict", "-l", str(tmp_path)])
+    trex = CliRunner().invoke(
+        package_command,
+        [str(SAMPLES / "extensions" / "kpi-tiles.trex"), "--validate-only", "--strict", "-l", str(tmp_path)],
+    )
     assert trex.exit_code == 0
 
 
@@ -348,8 +390,9 @@ def test_a_single_failing_trex_ends_with_its_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("workspace", ["env", "cwd"])
-def test_github_annotations_name_files_relative_to_the_workspace(mixed: Path, workspace: str,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_annotations_name_files_relative_to_the_workspace(
+    mixed: Path, workspace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
     if workspace == "env":
         monkeypatch.setenv("GITHUB_WORKSPACE", str(mixed.parent))
@@ -364,8 +407,9 @@ def test_github_annotations_name_files_relative_to_the_workspace(mixed: Path, wo
     assert "file=repo/broken0/resolver.tdr," in line
 
 
-def test_github_annotations_outside_the_workspace_stay_absolute(mixed: Path, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_annotations_outside_the_workspace_stay_absolute(
+    mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     elsewhere = tmp_path / "workspace"
     elsewhere.mkdir()
     monkeypatch.setenv("GITHUB_WORKSPACE", str(elsewhere))

@@ -88,22 +88,28 @@ def _entry(crafts: list[Craft], wanted: bytes) -> int:
 def _change(wanted: bytes, **changes: object) -> Callable[[list[Craft]], bytes]:
     def build(crafts: list[Craft]) -> bytes:
         at = _entry(crafts, wanted)
-        return build_zip([*crafts[:at], replace(crafts[at], **changes), *crafts[at + 1:]])  # type: ignore[arg-type]
+        return build_zip([*crafts[:at], replace(crafts[at], **changes), *crafts[at + 1 :]])  # type: ignore[arg-type]
+
     return build
 
 
 def _each(**changes: object) -> Callable[[list[Craft]], bytes]:
     """The change on every deflated entry."""
-    return lambda crafts: build_zip([replace(c, **changes) if c.method == 8 else c  # type: ignore[arg-type]
-                                     for c in crafts])
+    return lambda crafts: build_zip(
+        [
+            replace(c, **changes) if c.method == 8 else c  # type: ignore[arg-type]
+            for c in crafts
+        ]
+    )
 
 
 def _layout(**fields: object) -> Callable[[list[Craft]], bytes]:
     return lambda crafts: build_zip(crafts, Layout(**fields))  # type: ignore[arg-type]
 
 
-def _bytes_of(build: Callable[[list[Craft]], bytes], change: Callable[[bytes], bytes]) -> Callable[[list[Craft]],
-                                                                                                   bytes]:
+def _bytes_of(
+    build: Callable[[list[Craft]], bytes], change: Callable[[bytes], bytes]
+) -> Callable[[list[Craft]], bytes]:
     return lambda crafts: change(build(crafts))
 
 
@@ -136,9 +142,18 @@ MANIFEST = b"manifest.xml"
 STRUCTURE_CASES = [
     Case("rebuilt unchanged", build_zip, harmless=True),
     Case("data descriptors with signature", _each(flags=DESCRIPTOR_FLAG), harmless=True),
-    Case("data descriptors without signature", lambda crafts: build_zip([
-        replace(c, flags=DESCRIPTOR_FLAG, descriptor=struct.pack("<3L", *_descriptor_values(c)))
-        if c.method == 8 else c for c in crafts]), harmless=True),
+    Case(
+        "data descriptors without signature",
+        lambda crafts: build_zip(
+            [
+                replace(c, flags=DESCRIPTOR_FLAG, descriptor=struct.pack("<3L", *_descriptor_values(c)))
+                if c.method == 8
+                else c
+                for c in crafts
+            ]
+        ),
+        harmless=True,
+    ),
     Case("archive comment", _layout(comment=b"built by hand"), harmless=True),
     Case("entry comment", _change(MANIFEST, comment=b"the manifest"), harmless=True),
     Case("UTF-8 flag on ASCII names", _each(flags=UTF8_FLAG), harmless=True),
@@ -150,52 +165,82 @@ STRUCTURE_CASES = [
     Case("bytes between directory and end record", _layout(before_end=b"\0" * 20), rule="zip-unaccounted-bytes"),
     Case("bytes after the end record", _layout(trailer=b"\0" * 16), rule="zip-end-comment-mismatch"),
     Case("comment length too long", _layout(comment=b"abc", comment_length=40), rule="zip-end-comment-mismatch"),
-    Case("entry count too high", lambda crafts: build_zip(crafts, Layout(count=len(crafts) + 1)),
-         rule="zip-central-directory-damaged"),
+    Case(
+        "entry count too high",
+        lambda crafts: build_zip(crafts, Layout(count=len(crafts) + 1)),
+        rule="zip-central-directory-damaged",
+    ),
     Case("directory offset wrong", _layout(directory_offset_shift=-4), rule="zip-unaccounted-bytes"),
-    Case("local name differs", lambda crafts: _change(MANIFEST, local={"name": b"manifest.xmL"})(crafts),
-         rule="zip-local-header-mismatch"),
+    Case(
+        "local name differs",
+        lambda crafts: _change(MANIFEST, local={"name": b"manifest.xmL"})(crafts),
+        rule="zip-local-header-mismatch",
+    ),
     Case("local method differs", _change(MANIFEST, local={"method": 0}), rule="zip-local-header-mismatch"),
     Case("local flags differ", _change(MANIFEST, local={"flags": UTF8_FLAG}), rule="zip-local-header-mismatch"),
     Case("local sizes differ", _change(MANIFEST, local={"size": 5}), rule="zip-local-header-mismatch"),
     Case("local CRC differs", _change(MANIFEST, local={"crc": 1}), rule="zip-local-header-mismatch"),
-    Case("data descriptor disagrees", _change(MANIFEST, flags=DESCRIPTOR_FLAG,
-                                              descriptor=struct.pack("<4s3L", b"PK\x07\x08", 1, 2, 3)),
-         rule="zip-data-descriptor-mismatch"),
+    Case(
+        "data descriptor disagrees",
+        _change(MANIFEST, flags=DESCRIPTOR_FLAG, descriptor=struct.pack("<4s3L", b"PK\x07\x08", 1, 2, 3)),
+        rule="zip-data-descriptor-mismatch",
+    ),
     Case("CRC wrong", _change(MANIFEST, crc=12345), rule="zip-crc-mismatch"),
     Case("declared size too small", _change(MANIFEST, size=10), rule="zip-size-mismatch"),
     Case("declared size too large", _change(MANIFEST, size=10**6), rule="zip-size-mismatch"),
     Case("declared size over the budget", _change(MANIFEST, size=2**31), rule="zip-unpacked-too-large"),
     Case("corrupt deflate", _change(MANIFEST, compressed=b"\xff" * 40), rule="zip-deflate-corrupt"),
-    Case("deflate stream cut short", lambda crafts: _change(
-        MANIFEST, compressed=crafts[_entry(crafts, MANIFEST)].payload()[:-8])(crafts), rule="zip-deflate-corrupt"),
-    Case("bytes after the deflate stream", lambda crafts: _change(
-        MANIFEST, compressed=crafts[_entry(crafts, MANIFEST)].payload() + b"tail")(crafts), rule="zip-deflate-corrupt"),
+    Case(
+        "deflate stream cut short",
+        lambda crafts: _change(MANIFEST, compressed=crafts[_entry(crafts, MANIFEST)].payload()[:-8])(crafts),
+        rule="zip-deflate-corrupt",
+    ),
+    Case(
+        "bytes after the deflate stream",
+        lambda crafts: _change(MANIFEST, compressed=crafts[_entry(crafts, MANIFEST)].payload() + b"tail")(crafts),
+        rule="zip-deflate-corrupt",
+    ),
     Case("stored size mismatch", _change(MANIFEST, method=0, compressed_size=3), rule="zip-stored-size-mismatch"),
-    Case("truncated file", _bytes_of(build_zip, lambda data: data[:len(data) // 2]), rule="zip-not-a-zip"),
+    Case("truncated file", _bytes_of(build_zip, lambda data: data[: len(data) // 2]), rule="zip-not-a-zip"),
     Case("truncated end record", _bytes_of(build_zip, lambda data: data[:-5]), rule="zip-not-a-zip"),
     Case("encrypted flag", _change(MANIFEST, flags=0x1), rule="zip-entry-encrypted"),
     Case("strong encryption flag", _change(MANIFEST, flags=0x41), rule="zip-entry-encrypted"),
-    Case("bzip2 method", _change(MANIFEST, method=12, compressed=b"BZh91AY&SY" + b"\0" * 30),
-         rule="zip-compression-method"),
-    Case("lzma method", _change(MANIFEST, method=14, compressed=b"\x09\x14\x05\x00" + b"\0" * 30),
-         rule="zip-compression-method"),
+    Case(
+        "bzip2 method",
+        _change(MANIFEST, method=12, compressed=b"BZh91AY&SY" + b"\0" * 30),
+        rule="zip-compression-method",
+    ),
+    Case(
+        "lzma method",
+        _change(MANIFEST, method=14, compressed=b"\x09\x14\x05\x00" + b"\0" * 30),
+        rule="zip-compression-method",
+    ),
     Case("unknown method", _change(MANIFEST, method=99), rule="zip-compression-method"),
     Case("directory with data", _change(b"META-INF/", data=b"hidden", method=8), rule="zip-directory-with-content"),
     Case("duplicate entry", _duplicate, rule="zip-duplicate-name"),
     Case("names differing in case only", _case_twin, rule="zip-names-differ-in-case"),
     Case("ZIP64 extra field", _change(MANIFEST, extra=extra_field(0x0001, b"\0" * 16)), rule="zip64-refused"),
-    Case("Unicode path extra field", _change(MANIFEST, extra=extra_field(0x7075, b"\x01\0\0\0\0evil.js")),
-         rule="zip-unicode-path-extra"),
+    Case(
+        "Unicode path extra field",
+        _change(MANIFEST, extra=extra_field(0x7075, b"\x01\0\0\0\0evil.js")),
+        rule="zip-unicode-path-extra",
+    ),
     Case("malformed extra field", _change(MANIFEST, extra=b"\x99\x99\x40\x00ab"), rule="zip-extra-field-malformed"),
     Case("unknown general-purpose flag", _change(MANIFEST, flags=0x1000), rule="zip-unknown-flags"),
-    Case("stored entry with a data descriptor", _change(MANIFEST, method=0, flags=DESCRIPTOR_FLAG),
-         rule="zip-stored-with-descriptor"),
-    Case("symbolic link entry", _change(BUILDER, made_by=0x0314, external_attr=0o120777 << 16),
-         rule="zip-entry-symlink"),
+    Case(
+        "stored entry with a data descriptor",
+        _change(MANIFEST, method=0, flags=DESCRIPTOR_FLAG),
+        rule="zip-stored-with-descriptor",
+    ),
+    Case(
+        "symbolic link entry", _change(BUILDER, made_by=0x0314, external_attr=0o120777 << 16), rule="zip-entry-symlink"
+    ),
     Case("Unix file modes", _each(made_by=0x0314, external_attr=0o100644 << 16), harmless=True),
-    Case("ZIP64 end record sizes", _bytes_of(build_zip, lambda data: data[:-12] + b"\xff\xff\xff\xff" + data[-8:]),
-         rule="zip64-refused"),
+    Case(
+        "ZIP64 end record sizes",
+        _bytes_of(build_zip, lambda data: data[:-12] + b"\xff\xff\xff\xff" + data[-8:]),
+        rule="zip64-refused",
+    ),
     Case("empty file", lambda crafts: b"", rule="zip-not-a-zip"),
     Case("no zip at all", lambda crafts: b"PK\x03\x04 not really a zip" * 3, rule="zip-not-a-zip"),
 ]
@@ -225,8 +270,9 @@ NAME_CASES: dict[str, bytes] = {
 }
 #: The rule each name case is refused under: names that are not ASCII are written without the UTF-8 flag (see
 #: _signed_with_name), so the reader refuses their encoding before it looks at what they hold.
-NAME_RULES = {case: "zip-name-encoding" if not name.isascii() else "zip-name-unsafe"
-              for case, name in NAME_CASES.items()}
+NAME_RULES = {
+    case: "zip-name-encoding" if not name.isascii() else "zip-name-unsafe" for case, name in NAME_CASES.items()
+}
 
 
 @pytest.fixture(scope="module")
@@ -257,16 +303,19 @@ def _check_verdicts(case: str, ours: BoundedRun, java: JavaVerdict | None, harml
     if java is None:
         return
     if java.accepts:
-        assert case in STRICTER, f"ours refuses, jarsigner accepts, and {case!r} is not on the documented list:\n" \
-                                 f"{ours.describe()}"
+        assert case in STRICTER, (
+            f"ours refuses, jarsigner accepts, and {case!r} is not on the documented list:\n{ours.describe()}"
+        )
     else:
-        assert case not in STRICTER, f"{case!r} is listed as stricter than jarsigner, which refuses it too:\n" \
-                                     f"{java.output}"
+        assert case not in STRICTER, (
+            f"{case!r} is listed as stricter than jarsigner, which refuses it too:\n{java.output}"
+        )
 
 
 @pytest.mark.parametrize("case", STRUCTURE_CASES, ids=lambda c: c.name)
-def test_verify_and_inspect_of_a_crafted_archive(case: Case, signed_crafts: list[Craft], pki: Pki,
-                                                 java_store: Path | None, tmp_path: Path) -> None:
+def test_verify_and_inspect_of_a_crafted_archive(
+    case: Case, signed_crafts: list[Craft], pki: Pki, java_store: Path | None, tmp_path: Path
+) -> None:
     taco = _write(tmp_path, case.name, case.build(signed_crafts))
     ours, java = assert_never_looser(taco, pki.root_pem, java_store)
     _check_verdicts(case.name, ours, java, case.harmless)
@@ -283,8 +332,14 @@ def java_signing_store(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return pki.write_p12(pki.codesign, "java-signer") if has_jarsigner() else None
 
 
-def _signed_with_name(name: bytes, unsigned_crafts: list[Craft], signed_crafts: list[Craft], keystore: Path | None,
-                      tsa: LoopbackTsa, folder: Path) -> bytes:
+def _signed_with_name(
+    name: bytes,
+    unsigned_crafts: list[Craft],
+    signed_crafts: list[Craft],
+    keystore: Path | None,
+    tsa: LoopbackTsa,
+    folder: Path,
+) -> bytes:
     """The connector with an entry ``name`` added: signed by jarsigner when there is a JDK (which writes the name
     as Java reads it, with the UTF-8 flag where it is not ASCII), else added unsigned to the signed archive."""
     extra = Craft(name, b"// added\n")
@@ -293,9 +348,26 @@ def _signed_with_name(name: bytes, unsigned_crafts: list[Craft], signed_crafts: 
     unsigned = folder / "unsigned.zip"
     unsigned.write_bytes(build_zip([*unsigned_crafts, replace(extra, flags=UTF8_FLAG if not name.isascii() else 0)]))
     signed = folder / "signed.zip"
-    done = subprocess.run(["jarsigner", "-keystore", str(keystore), "-storepass", PASSWORD, "-storetype", "PKCS12",
-                           "-tsa", tsa.url, "-signedjar", str(signed), str(unsigned), "author"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            "jarsigner",
+            "-keystore",
+            str(keystore),
+            "-storepass",
+            PASSWORD,
+            "-storetype",
+            "PKCS12",
+            "-tsa",
+            tsa.url,
+            "-signedjar",
+            str(signed),
+            str(unsigned),
+            "author",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     crafts = crafts_of_lenient(signed.read_bytes())
     if not name.isascii():  # Java wrote the UTF-8 flag; the case is the same bytes without it
@@ -313,8 +385,10 @@ def crafts_of_lenient(data: bytes) -> list[Craft]:
         infos = archive.infolist()
         raw = list(_central_names(data))
         assert len(raw) == len(infos)
-        return [Craft(name, archive.read(info), info.compress_type, info.flag_bits & UTF8_FLAG)
-                for name, info in zip(raw, infos, strict=True)]
+        return [
+            Craft(name, archive.read(info), info.compress_type, info.flag_bits & UTF8_FLAG)
+            for name, info in zip(raw, infos, strict=True)
+        ]
 
 
 def _central_names(data: bytes) -> Iterator[bytes]:
@@ -322,17 +396,25 @@ def _central_names(data: bytes) -> Iterator[bytes]:
     count, _, at = struct.unpack_from("<HLL", data, end + 10)
     for _ in range(count):
         name_len, extra_len, comment_len = struct.unpack_from("<3H", data, at + 28)
-        yield data[at + 46:at + 46 + name_len]
+        yield data[at + 46 : at + 46 + name_len]
         at += 46 + name_len + extra_len + comment_len
 
 
 @pytest.mark.parametrize("case", sorted(NAME_CASES))
-def test_verify_and_inspect_of_an_entry_name(case: str, unsigned_crafts: list[Craft], signed_crafts: list[Craft],
-                                             java_signing_store: Path | None, tsa: LoopbackTsa, pki: Pki,
-                                             java_store: Path | None, tmp_path: Path) -> None:
+def test_verify_and_inspect_of_an_entry_name(
+    case: str,
+    unsigned_crafts: list[Craft],
+    signed_crafts: list[Craft],
+    java_signing_store: Path | None,
+    tsa: LoopbackTsa,
+    pki: Pki,
+    java_store: Path | None,
+    tmp_path: Path,
+) -> None:
     name = NAME_CASES[case]
-    taco = _write(tmp_path, case, _signed_with_name(name, unsigned_crafts, signed_crafts, java_signing_store, tsa,
-                                                    tmp_path))
+    taco = _write(
+        tmp_path, case, _signed_with_name(name, unsigned_crafts, signed_crafts, java_signing_store, tsa, tmp_path)
+    )
     ours, java = assert_never_looser(taco, pki.root_pem, java_store)
     _check_verdicts(case, ours, java, harmless=False)
     assert f"[{NAME_RULES[case]}]" in ours.stdout, ours.describe()
@@ -352,20 +434,50 @@ def test_verify_and_inspect_of_an_entry_name(case: str, unsigned_crafts: list[Cr
 def _sign(taco: Path, out: Path, pki: Pki, tsa: LoopbackTsa, monkeypatch: pytest.MonkeyPatch) -> BoundedRun:
     monkeypatch.setenv("CRAFT_STOREPASS", PASSWORD)
     keystore = pki.write_p12(pki.codesign, "crafted-signer")
-    return run_bounded("sign", taco, "-o", out, "--keystore", keystore, "--alias", "author", "--storepass-env",
-                       "CRAFT_STOREPASS", "--tsa", tsa.url)
+    return run_bounded(
+        "sign",
+        taco,
+        "-o",
+        out,
+        "--keystore",
+        keystore,
+        "--alias",
+        "author",
+        "--storepass-env",
+        "CRAFT_STOREPASS",
+        "--tsa",
+        tsa.url,
+    )
 
 
 SIGN_CASES = [c for c in STRUCTURE_CASES if c.harmless] + [
-    c for c in STRUCTURE_CASES if c.name in ("second end record in the comment", "bytes before the first entry",
-                                             "local name differs", "corrupt deflate", "encrypted flag", "bzip2 method",
-                                             "declared size over the budget", "directory with data",
-                                             "names differing in case only")]
+    c
+    for c in STRUCTURE_CASES
+    if c.name
+    in (
+        "second end record in the comment",
+        "bytes before the first entry",
+        "local name differs",
+        "corrupt deflate",
+        "encrypted flag",
+        "bzip2 method",
+        "declared size over the budget",
+        "directory with data",
+        "names differing in case only",
+    )
+]
 
 
 @pytest.mark.parametrize("case", SIGN_CASES, ids=lambda c: c.name)
-def test_sign_of_a_crafted_archive(case: Case, unsigned_crafts: list[Craft], pki: Pki, tsa: LoopbackTsa,
-                                   java_store: Path | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sign_of_a_crafted_archive(
+    case: Case,
+    unsigned_crafts: list[Craft],
+    pki: Pki,
+    tsa: LoopbackTsa,
+    java_store: Path | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = case.build(unsigned_crafts)
     taco = _write(tmp_path, case.name, data)
     out = tmp_path / "signed.taco"
@@ -397,9 +509,15 @@ def _assert_names_kept(before: bytes, after: bytes) -> None:
 
 
 @pytest.mark.parametrize("name", ["données/résumé.js", "ünïcödé.xml", "日本語.properties", "ascii-flagged.js"])
-def test_sign_keeps_names_byte_for_byte(name: str, unsigned_crafts: list[Craft], pki: Pki, tsa: LoopbackTsa,
-                                        java_store: Path | None, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sign_keeps_names_byte_for_byte(
+    name: str,
+    unsigned_crafts: list[Craft],
+    pki: Pki,
+    tsa: LoopbackTsa,
+    java_store: Path | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = build_zip([*unsigned_crafts, Craft(name.encode(), b"// kept\n", flags=UTF8_FLAG)])
     taco = _write(tmp_path, "names", data)
     out = tmp_path / "signed.taco"
@@ -427,6 +545,6 @@ def test_sign_refuses_an_unsafe_name_before_signing(case: str, unsigned_crafts: 
 
 def test_the_readme_table_is_the_stricter_list() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("| refused | why |\n"):]
-    rows = table[:table.index("\n\n")].splitlines()[2:]
+    table = readme[readme.index("| refused | why |\n") :]
+    rows = table[: table.index("\n\n")].splitlines()[2:]
     assert rows == [f"| {case} | {reason} |" for case, reason in STRICTER.items()]

@@ -11,8 +11,9 @@ from tests.differential import LOAD_VERDICT, WALL_LIMIT, assert_never_looser, ru
 from tests.pki import Pki
 
 
-def test_a_good_signed_taco_is_accepted_by_both(signed_taco_bytes: bytes, pki: Pki, java_store: Path | None,
-                                                tmp_path: Path) -> None:
+def test_a_good_signed_taco_is_accepted_by_both(
+    signed_taco_bytes: bytes, pki: Pki, java_store: Path | None, tmp_path: Path
+) -> None:
     taco = tmp_path / "good.taco"
     taco.write_bytes(signed_taco_bytes)
     ours, java = assert_never_looser(taco, pki.root_pem, java_store)
@@ -21,8 +22,9 @@ def test_a_good_signed_taco_is_accepted_by_both(signed_taco_bytes: bytes, pki: P
         assert java.accepts, java.output
 
 
-def test_an_edited_entry_is_refused_by_both(signed_taco_bytes: bytes, pki: Pki, java_store: Path | None,
-                                            tmp_path: Path) -> None:
+def test_an_edited_entry_is_refused_by_both(
+    signed_taco_bytes: bytes, pki: Pki, java_store: Path | None, tmp_path: Path
+) -> None:
     taco = tmp_path / "edited.taco"
     taco.write_bytes(signed_taco_bytes)
     with zipfile.ZipFile(taco) as jar:

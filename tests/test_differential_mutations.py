@@ -36,7 +36,7 @@ def _regions(data: bytes) -> dict[str, tuple[int, int]]:
     while at < directory_at + directory_size:
         name_len, extra_len, comment_len = struct.unpack_from("<3H", data, at + 28)
         (offset,) = struct.unpack_from("<L", data, at + 42)
-        name = data[at + 46:at + 46 + name_len].decode()
+        name = data[at + 46 : at + 46 + name_len].decode()
         local_name_len, local_extra_len = struct.unpack_from("<2H", data, offset + 26)
         regions[f"local header of {name}"] = (offset, offset + 30 + local_name_len + local_extra_len)
         regions[f"name of {name}"] = (at + 46, at + 46 + name_len)
@@ -50,12 +50,12 @@ def _edit(data: bytes, draw: st.DrawFn, start: int, stop: int) -> bytes:
     kind = draw(st.sampled_from(["overwrite", "overwrite", "insert", "delete", "truncate"]))
     if kind in ("overwrite", "insert"):
         new = draw(st.binary(min_size=1, max_size=4 if kind == "overwrite" else 8))
-        note(f"{kind} at {at} of [{start}, {stop}): {data[at:at + len(new)].hex()} -> {new.hex()}")
-        return data[:at] + new + data[at + (len(new) if kind == "overwrite" else 0):]
+        note(f"{kind} at {at} of [{start}, {stop}): {data[at : at + len(new)].hex()} -> {new.hex()}")
+        return data[:at] + new + data[at + (len(new) if kind == "overwrite" else 0) :]
     if kind == "delete":
         count = draw(st.integers(1, 8))
-        note(f"delete at {at} of [{start}, {stop}): {data[at:at + count].hex()}")
-        return data[:at] + data[at + count:]
+        note(f"delete at {at} of [{start}, {stop}): {data[at : at + count].hex()}")
+        return data[:at] + data[at + count :]
     note(f"truncate at {at} of [{start}, {stop})")
     return data[:at]
 
@@ -75,8 +75,11 @@ def content_mutated(draw: st.DrawFn, signed: bytes) -> tuple[str, bytes]:
     parts = [i for i, c in enumerate(crafts) if c.name.decode().endswith(SIGNATURE_PARTS)]
     index = draw(st.sampled_from(parts))
     craft = crafts[index]
-    changed: list[Craft] = [*crafts[:index], replace(craft, data=_edit(craft.data, draw, 0, len(craft.data))),
-                            *crafts[index + 1:]]
+    changed: list[Craft] = [
+        *crafts[:index],
+        replace(craft, data=_edit(craft.data, draw, 0, len(craft.data))),
+        *crafts[index + 1 :],
+    ]
     return f"content of {craft.name.decode()}", build_zip(changed)
 
 
@@ -85,14 +88,25 @@ def _in_process(args: list[str]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _looser_cases(strategy: Callable[[bytes], st.SearchStrategy[tuple[str, bytes]]], examples: int, signed: bytes,
-                  folder: Path, pki: Pki, java_store: Path | None) -> list[str]:
+def _looser_cases(
+    strategy: Callable[[bytes], st.SearchStrategy[tuple[str, bytes]]],
+    examples: int,
+    signed: bytes,
+    folder: Path,
+    pki: Pki,
+    java_store: Path | None,
+) -> list[str]:
     """Run ``verify`` and ``inspect`` in this process on mutants (a traceback or an exit status other than 0 or 1
     fails at once); return the mutants verify accepts and jarsigner refuses."""
     looser: list[str] = []
 
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(strategy(signed))
     def check(mutant: tuple[str, bytes]) -> None:
         what, data = mutant
@@ -122,16 +136,21 @@ def test_structure_mutations(signed_taco_bytes: bytes, pki: Pki, java_store: Pat
     assert _looser_cases(structure_mutated, 80, signed_taco_bytes, folder, pki, java_store) == []
 
 
-def test_signature_file_mutations(signed_taco_bytes: bytes, pki: Pki, java_store: Path | None,
-                                  folder: Path) -> None:
+def test_signature_file_mutations(signed_taco_bytes: bytes, pki: Pki, java_store: Path | None, folder: Path) -> None:
     assert _looser_cases(content_mutated, 80, signed_taco_bytes, folder, pki, java_store) == []
 
 
-@settings(max_examples=15, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
-def test_mutations_bounded_in_a_child(data: st.DataObject, signed_taco_bytes: bytes, pki: Pki,
-                                      java_store: Path | None, folder: Path) -> None:
+def test_mutations_bounded_in_a_child(
+    data: st.DataObject, signed_taco_bytes: bytes, pki: Pki, java_store: Path | None, folder: Path
+) -> None:
     structure = data.draw(st.booleans())
     what, mutant = data.draw((structure_mutated if structure else content_mutated)(signed_taco_bytes))
     note(what)

@@ -20,8 +20,13 @@ def test_base_connector_is_valid_and_lists_files_in_document_order(make_connecto
     report = check_connector(make_connector())
     assert report.findings == []
     assert [(f.name, f.kind) for f in report.files] == [
-        ("manifest.xml", "manifest"), ("fields.xml", "connection-fields"), ("resolver.tdr", "connection-resolver"),
-        ("builder.js", "script"), ("properties.js", "script"), ("dialect.tdd", "dialect")]
+        ("manifest.xml", "manifest"),
+        ("fields.xml", "connection-fields"),
+        ("resolver.tdr", "connection-resolver"),
+        ("builder.js", "script"),
+        ("properties.js", "script"),
+        ("dialect.tdd", "dialect"),
+    ]
     assert (report.class_name, report.plugin_version, report.taco_name) == ("tiny", "1.0.0", "tiny-v1.0.0.taco")
 
 
@@ -74,8 +79,7 @@ def test_file_referenced_twice_is_listed_once(make_connector: Callable[..., Path
 
 
 def test_cyclic_references_terminate(make_connector: Callable[..., Path]) -> None:
-    tdr = BASE_FILES["resolver.tdr"].replace(
-        "<connection-builder>", '<connection-builder file="resolver.tdr">')
+    tdr = BASE_FILES["resolver.tdr"].replace("<connection-builder>", '<connection-builder file="resolver.tdr">')
     report = check_connector(make_connector({"resolver.tdr": tdr}))
     assert [f.name for f in report.files].count("resolver.tdr") == 1
 
@@ -89,17 +93,21 @@ def test_scripts_are_not_parsed_and_subfolder_paths_stay_relative(make_connector
 
 
 def test_class_must_agree_everywhere(make_connector: Callable[..., Path]) -> None:
-    report = check_connector(make_connector({"resolver.tdr": BASE_FILES["resolver.tdr"].replace(
-        'class="tiny"', 'class="other"')}))
+    report = check_connector(
+        make_connector({"resolver.tdr": BASE_FILES["resolver.tdr"].replace('class="tiny"', 'class="other"')})
+    )
     [finding] = report.errors
     assert (finding.rule, finding.file, finding.line) == ("class-mismatch", "resolver.tdr", 2)
 
 
 def test_dbclass_must_name_the_connector_class(make_connector: Callable[..., Path]) -> None:
-    manifest = BASE_FILES["manifest.xml"].replace("</connector-plugin>",
-                                                  '  <oauth-config file="oauth.xml"/>\n</connector-plugin>')
-    oauth = ("<pluginOAuthConfig><dbclass>{}</dbclass><authUri>/a</authUri><tokenUri>/t</tokenUri>"
-             "<scopes>s</scopes></pluginOAuthConfig>")
+    manifest = BASE_FILES["manifest.xml"].replace(
+        "</connector-plugin>", '  <oauth-config file="oauth.xml"/>\n</connector-plugin>'
+    )
+    oauth = (
+        "<pluginOAuthConfig><dbclass>{}</dbclass><authUri>/a</authUri><tokenUri>/t</tokenUri>"
+        "<scopes>s</scopes></pluginOAuthConfig>"
+    )
     good = make_connector({"manifest.xml": manifest, "oauth.xml": oauth.format("tiny")})
     bad = make_connector({"manifest.xml": manifest, "oauth.xml": oauth.format("tiny2")})
     assert rules(good) == []
@@ -122,8 +130,10 @@ def test_class_that_would_leave_dest_is_refused(make_connector: Callable[..., Pa
     assert "unsafe-taco-name" in rules(folder)
 
 
-@pytest.mark.parametrize(("url", "ok"), [("https://example.com", True), ("http://example.com", False),
-                                         ("ftp://x", False), ("HTTPS://example.com", False)])
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [("https://example.com", True), ("http://example.com", False), ("ftp://x", False), ("HTTPS://example.com", False)],
+)
 def test_url_attributes_must_be_https(make_connector: Callable[..., Path], url: str, ok: bool) -> None:
     manifest = BASE_FILES["manifest.xml"].replace("https://example.com/support", url)
     assert rules(make_connector({"manifest.xml": manifest})) == ([] if ok else ["url-not-https"])
@@ -137,15 +147,26 @@ def test_url_rule_applies_to_files_without_a_schema(make_connector: Callable[...
 
 def _with_oauth(refs: list[str]) -> dict[str, str | bytes | None]:
     lines = "".join(f'  <oauth-config file="{r}"/>\n' for r in refs)
-    oauth = ("<pluginOAuthConfig><dbclass>tiny</dbclass><authUri>/a</authUri><tokenUri>/t</tokenUri>"
-             "<scopes>s</scopes></pluginOAuthConfig>")
-    return {"manifest.xml": BASE_FILES["manifest.xml"].replace("</connector-plugin>", lines + "</connector-plugin>"),
-            "oauth.xml": oauth}
+    oauth = (
+        "<pluginOAuthConfig><dbclass>tiny</dbclass><authUri>/a</authUri><tokenUri>/t</tokenUri>"
+        "<scopes>s</scopes></pluginOAuthConfig>"
+    )
+    return {
+        "manifest.xml": BASE_FILES["manifest.xml"].replace("</connector-plugin>", lines + "</connector-plugin>"),
+        "oauth.xml": oauth,
+    }
 
 
-@pytest.mark.parametrize(("refs", "ok"), [
-    (["null_config"], True), (["oauth.xml", "oauth.xml"], True), (["null_config", "oauth.xml"], False),
-    (["oauth.xml", "null_config"], False), (["null_config", "null_config"], False)])
+@pytest.mark.parametrize(
+    ("refs", "ok"),
+    [
+        (["null_config"], True),
+        (["oauth.xml", "oauth.xml"], True),
+        (["null_config", "oauth.xml"], False),
+        (["oauth.xml", "null_config"], False),
+        (["null_config", "null_config"], False),
+    ],
+)
 def test_null_oauth_config_must_stand_alone(make_connector: Callable[..., Path], refs: list[str], ok: bool) -> None:
     report = check_connector(make_connector(_with_oauth(refs)))
     assert [f.rule for f in report.errors] == ([] if ok else ["null-oauth-config-not-alone"])
@@ -155,7 +176,8 @@ def test_null_oauth_config_must_stand_alone(make_connector: Callable[..., Path],
 def test_connection_metadata_needs_connection_fields_first(make_connector: Callable[..., Path]) -> None:
     meta = '<connection-metadata><database enabled="true"/></connection-metadata>'
     with_fields = BASE_FILES["manifest.xml"].replace(
-        '<connection-resolver', '<connection-metadata file="meta.xml"/>\n  <connection-resolver')
+        "<connection-resolver", '<connection-metadata file="meta.xml"/>\n  <connection-resolver'
+    )
     assert rules(make_connector({"manifest.xml": with_fields, "meta.xml": meta})) == []
     without = with_fields.replace('<connection-fields file="fields.xml"/>', "")
     assert "metadata-without-fields" in rules(make_connector({"manifest.xml": without, "meta.xml": meta}))
@@ -182,9 +204,11 @@ def test_script_size_limit_bounds_memory(make_connector: Callable[..., Path]) ->
     assert (at_limit / "builder.js").stat().st_size <= 16 * 2**20
     assert "file-too-large" not in rules(at_limit)
     # in a child with its address space capped at 1 GB: reading the file whole would fail there
-    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
-            "from connector_packager.validation import check_connector; "
-            f"print(' '.join(f.rule for f in check_connector(__import__('pathlib').Path({str(folder)!r})).findings))")
+    code = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+        "from connector_packager.validation import check_connector; "
+        f"print(' '.join(f.rule for f in check_connector(__import__('pathlib').Path({str(folder)!r})).findings))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["file-too-large"], done.stdout + done.stderr
@@ -194,12 +218,23 @@ def test_localized_strings_need_english_resources(make_connector: Callable[..., 
     manifest = BASE_FILES["manifest.xml"].replace('name="Tiny"', 'name="@string/name/"')
     resources = '<resources><string name="name">Tiny</string></resources>'
     assert rules(make_connector({"manifest.xml": manifest})) == ["resources-missing"]
-    report = check_connector(make_connector({
-        "manifest.xml": manifest, "resources-en_US.xml": resources, "resources-ja_JP.xml": resources,
-        "resources-de_DE.xml": resources, "resources-xx_XX.xml": resources}))
+    report = check_connector(
+        make_connector(
+            {
+                "manifest.xml": manifest,
+                "resources-en_US.xml": resources,
+                "resources-ja_JP.xml": resources,
+                "resources-de_DE.xml": resources,
+                "resources-xx_XX.xml": resources,
+            }
+        )
+    )
     assert report.ok
     assert [f.name for f in report.files if f.kind == "resource"] == [
-        "resources-en_US.xml", "resources-de_DE.xml", "resources-ja_JP.xml"]
+        "resources-en_US.xml",
+        "resources-de_DE.xml",
+        "resources-ja_JP.xml",
+    ]
 
 
 def test_resources_are_ignored_without_localized_strings(make_connector: Callable[..., Path]) -> None:

@@ -18,10 +18,15 @@ from tests.conftest import PYTHON, REPO, SAMPLES
 README = (REPO / "README.md").read_text(encoding="utf-8")
 ACTION: dict[str, Any] = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 DEBIAN_PYTHON = Path("/usr/bin/python3")
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com"}
-COPY_IGNORE = shutil.ignore_patterns(".git", ".ci-venv", ".venv", "build", "dist", "*.egg-info", "__pycache__",
-                                     ".*_cache", "packaged-connector")
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".ci-venv", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "packaged-connector"
+)
 
 
 def code_block(after: str, language: str) -> str:
@@ -56,26 +61,34 @@ def test_ci_runs_the_second_quick_start_command_as_written() -> None:
 def is_externally_managed(python: Path) -> bool:
     if not python.is_file():
         return False
-    proc = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"], capture_output=True, text=True
+    )
     return proc.returncode == 0 and (Path(proc.stdout.strip()) / "EXTERNALLY-MANAGED").is_file()
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not is_externally_managed(DEBIAN_PYTHON),
-                    reason="needs Debian's system python3, marked externally managed (PEP 668)")
+@pytest.mark.skipif(
+    not is_externally_managed(DEBIAN_PYTHON),
+    reason="needs Debian's system python3, marked externally managed (PEP 668)",
+)
 def test_first_quick_start_command_works_with_an_externally_managed_python(tmp_path: Path) -> None:
     """The first command, as written, in a clean copy, with Debian's python3 (which refuses a bare pip install)
     as the only python3 on PATH."""
-    refused = subprocess.run([str(DEBIAN_PYTHON), "-m", "pip", "install", "--dry-run", "click"], capture_output=True,
-                             text=True)
+    refused = subprocess.run(
+        [str(DEBIAN_PYTHON), "-m", "pip", "install", "--dry-run", "click"], capture_output=True, text=True
+    )
     assert refused.returncode != 0 and "externally-managed-environment" in refused.stderr + refused.stdout
     checkout = tmp_path / "checkout"
     shutil.copytree(REPO, checkout, ignore=COPY_IGNORE)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))},
-           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    proc = subprocess.run(["bash", "-ec", quick_start()[0]], cwd=checkout, env=env, capture_output=True, text=True,
-                          timeout=900)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))},
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    proc = subprocess.run(
+        ["bash", "-ec", quick_start()[0]], cwd=checkout, env=env, capture_output=True, text=True, timeout=900
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (checkout / "packaged-connector" / "acme_odbc-v1.2.0.taco").is_file()
 
@@ -85,8 +98,11 @@ def test_first_quick_start_command_works_with_an_externally_managed_python(tmp_p
 
 def pins() -> list[str]:
     hook = yaml.safe_load(code_block("### pre-commit", "yaml"))["repos"][0]["rev"]
-    uses = next(step["uses"] for step in yaml.safe_load(code_block("### GitHub Actions", "yaml")) if "uses" in step
-                and "connector-packager" in step["uses"])
+    uses = next(
+        step["uses"]
+        for step in yaml.safe_load(code_block("### GitHub Actions", "yaml"))
+        if "uses" in step and "connector-packager" in step["uses"]
+    )
     return [str(hook), uses.split("@", 1)[1]]
 
 
@@ -94,8 +110,9 @@ def git(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subp
     return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
 
 
-needs_git_history = pytest.mark.skipif(git("rev-parse", "--git-dir").returncode != 0,
-                                       reason="needs the repository's git history")
+needs_git_history = pytest.mark.skipif(
+    git("rev-parse", "--git-dir").returncode != 0, reason="needs the repository's git history"
+)
 
 
 @needs_git_history
@@ -121,8 +138,12 @@ def test_the_pre_commit_snippet_runs_as_written(tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(SAMPLES / "acme_jdbc", project / "connectors" / "acme")
     (project / ".pre-commit-config.yaml").write_text(config)
-    env = {**GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path),
-           "PATH": str(Path(PYTHON).parent) + ":/usr/bin:/bin"}
+    env = {
+        **GIT_ENV,
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "HOME": str(tmp_path),
+        "PATH": str(Path(PYTHON).parent) + ":/usr/bin:/bin",
+    }
     for args in (["init", "-q"], ["add", "."]):
         assert git(*args, cwd=project, env=env).returncode == 0
     run = [PYTHON, "-m", "pre_commit", "run", "--all-files"]
@@ -153,7 +174,7 @@ def test_no_expression_is_pasted_into_a_shell_script() -> None:
     assert len(uses_inputs) == 2  # validate and package
 
 
-@pytest.mark.parametrize("hostile", ["acme $(touch PWNED)", "acme `touch PWNED`", "acme\"; touch PWNED; \""])
+@pytest.mark.parametrize("hostile", ["acme $(touch PWNED)", "acme `touch PWNED`", 'acme"; touch PWNED; "'])
 def test_the_package_step_takes_its_taco_from_the_report_and_runs_no_input(tmp_path: Path, hostile: str) -> None:
     """The validate and package steps, run by bash as the runner would, with a connector folder whose name is a
     shell injection and a stale .taco in the destination that sorts first."""
@@ -164,8 +185,12 @@ def test_the_package_step_takes_its_taco_from_the_report_and_runs_no_input(tmp_p
     (dest / "aaa-stale-v0.taco").write_bytes(b"old")
     output = tmp_path / "github_output"
     inputs = {"connector": str(connector), "dest": str(dest)}
-    base_env = {**os.environ, "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(output),
-                "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    base_env = {
+        **os.environ,
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
     for name in ("Validate (annotations on the pull request)", "Package"):
         step = run_steps()[name]
         env = dict(base_env)
@@ -173,8 +198,13 @@ def test_the_package_step_takes_its_taco_from_the_report_and_runs_no_input(tmp_p
             match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", str(value))
             assert match, value
             env[key] = inputs[match.group(1)]
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                              cwd=tmp_path / "work", env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=tmp_path / "work",
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not list(tmp_path.rglob("PWNED"))
     assert output.read_text().splitlines() == [f"taco={dest / 'acme_odbc-v1.2.0.taco'}"]
@@ -202,8 +232,9 @@ def test_readme_tables_have_no_blank_line_inside() -> None:
     lines = README.splitlines()
     for i in range(1, len(lines) - 1):
         inside = lines[i - 1].startswith("|") and lines[i + 1].startswith("|") and not lines[i].strip()
-        assert not inside or lines[i + 1].startswith("|---") or lines[i + 2].startswith("|---"), \
+        assert not inside or lines[i + 1].startswith("|---") or lines[i + 2].startswith("|---"), (
             f"README.md line {i + 1}: a blank line splits a table"
+        )
 
 
 def test_readme_names_tableaus_log_file_in_the_differences() -> None:

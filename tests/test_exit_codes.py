@@ -26,8 +26,14 @@ def run(*args: str | Path, unprivileged: bool = False, cwd: Path | None = None) 
     command = [*CLI, *map(str, args)]
     if unprivileged:
         command = [*without_dac_override(), *command]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd,
-                          env={**os.environ, PASSWORD_ENV: "secret-password", "NO_COLOR": "1"})
+    proc = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ, PASSWORD_ENV: "secret-password", "NO_COLOR": "1"},
+    )
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     return proc
 
@@ -66,17 +72,21 @@ def said(proc: subprocess.CompletedProcess[str]) -> str:
 # ------------------------------------------------------------ 2: an input that cannot be read
 
 
-def test_a_referenced_file_in_a_folder_without_execute_permission(make_connector: Callable[..., Path],
-                                                                  locked: Callable[[Path], Path],
-                                                                  tmp_path: Path) -> None:
+def test_a_referenced_file_in_a_folder_without_execute_permission(
+    make_connector: Callable[..., Path], locked: Callable[[Path], Path], tmp_path: Path
+) -> None:
     folder = make_connector({"scripts/builder.js": "(function (attr) { return ['jdbc:tiny://']; })\n"})
     tdr = (folder / "resolver.tdr").read_text().replace('"builder.js"', '"scripts/builder.js"')
     (folder / "resolver.tdr").write_text(tdr)
     assert run("validate", folder).returncode == 0  # readable, it passes
     locked(folder / "scripts")
-    for command in (["validate", folder], ["package", folder, "-d", tmp_path / "out", "-l", tmp_path],
-                    ["package", folder, "--validate-only", "-l", tmp_path], ["connection-string", folder],
-                    ["preview", folder, "-o", tmp_path / "page.html"]):
+    for command in (
+        ["validate", folder],
+        ["package", folder, "-d", tmp_path / "out", "-l", tmp_path],
+        ["package", folder, "--validate-only", "-l", tmp_path],
+        ["connection-string", folder],
+        ["preview", folder, "-o", tmp_path / "page.html"],
+    ):
         proc = run(*command, unprivileged=True)
         assert proc.returncode == 2, (command, said(proc))
         assert "scripts/builder.js cannot be read: Permission denied" in said(proc), command
@@ -84,8 +94,9 @@ def test_a_referenced_file_in_a_folder_without_execute_permission(make_connector
     assert not (tmp_path / "out").exists() and not (tmp_path / "page.html").exists()
 
 
-def test_a_connector_folder_that_cannot_be_searched(make_connector: Callable[..., Path],
-                                                   locked: Callable[[Path], Path], tmp_path: Path) -> None:
+def test_a_connector_folder_that_cannot_be_searched(
+    make_connector: Callable[..., Path], locked: Callable[[Path], Path], tmp_path: Path
+) -> None:
     folder = locked(make_connector())
     for command in (["validate", folder], ["package", folder, "-d", tmp_path / "out", "-l", tmp_path]):
         proc = run(*command, unprivileged=True)
@@ -95,10 +106,22 @@ def test_a_connector_folder_that_cannot_be_searched(make_connector: Callable[...
 
 def test_a_taco_that_cannot_be_read(unsigned_taco: Path, locked: Callable[[Path], Path], tmp_path: Path) -> None:
     locked(unsigned_taco.parent)
-    commands = [["inspect", unsigned_taco], ["verify", unsigned_taco], ["install", unsigned_taco, "--dry-run",
-                                                                         "--dest", tmp_path / "installed"],
-                ["sign", unsigned_taco, "--alias", "a", "--key", SAMPLES / "missing.key", "--cert-chain",
-                 SAMPLES / "missing.pem", "--no-timestamp"]]
+    commands = [
+        ["inspect", unsigned_taco],
+        ["verify", unsigned_taco],
+        ["install", unsigned_taco, "--dry-run", "--dest", tmp_path / "installed"],
+        [
+            "sign",
+            unsigned_taco,
+            "--alias",
+            "a",
+            "--key",
+            SAMPLES / "missing.key",
+            "--cert-chain",
+            SAMPLES / "missing.pem",
+            "--no-timestamp",
+        ],
+    ]
     for command in commands:
         proc = run(*command, unprivileged=True)
         assert proc.returncode == 2, (command, said(proc))
@@ -115,16 +138,41 @@ def test_a_trex_that_is_a_pipe_is_refused_at_once(tmp_path: Path) -> None:
     assert time.monotonic() - started < 60  # reading it would have blocked for ever
 
 
-@pytest.mark.parametrize("command", [
-    ["package", "{missing}"], ["validate", "{missing}"], ["inspect", "{missing}.taco"], ["verify", "{missing}.taco"],
-    ["install", "{missing}.taco", "--dry-run", "--dest", "{missing}-installed"],
-    ["connection-string", "{missing}"], ["preview", "{missing}"],
-    ["sign", "{missing}.taco", "--alias", "a", "--keystore", "{missing}.p12", "--storepass-env", PASSWORD_ENV,
-     "--no-timestamp"],
-    ["csr", "--alias", "a", "--keystore", "{missing}.p12", "--storepass-env", PASSWORD_ENV],
-    ["export-cert", "--alias", "a", "--keystore", "{missing}.p12", "--storepass-env", PASSWORD_ENV],
-    ["import-cert", "{missing}.pem", "--alias", "a", "--keystore", "{missing}.p12", "--storepass-env", PASSWORD_ENV],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["package", "{missing}"],
+        ["validate", "{missing}"],
+        ["inspect", "{missing}.taco"],
+        ["verify", "{missing}.taco"],
+        ["install", "{missing}.taco", "--dry-run", "--dest", "{missing}-installed"],
+        ["connection-string", "{missing}"],
+        ["preview", "{missing}"],
+        [
+            "sign",
+            "{missing}.taco",
+            "--alias",
+            "a",
+            "--keystore",
+            "{missing}.p12",
+            "--storepass-env",
+            PASSWORD_ENV,
+            "--no-timestamp",
+        ],
+        ["csr", "--alias", "a", "--keystore", "{missing}.p12", "--storepass-env", PASSWORD_ENV],
+        ["export-cert", "--alias", "a", "--keystore", "{missing}.p12", "--storepass-env", PASSWORD_ENV],
+        [
+            "import-cert",
+            "{missing}.pem",
+            "--alias",
+            "a",
+            "--keystore",
+            "{missing}.p12",
+            "--storepass-env",
+            PASSWORD_ENV,
+        ],
+    ],
+)
 def test_a_missing_input_is_exit_2_with_its_path(command: list[str], tmp_path: Path) -> None:
     missing = tmp_path / "no-such"
     proc = run(*[part.format(missing=missing) for part in command], cwd=tmp_path)
@@ -186,28 +234,52 @@ def test_outputs_that_cannot_be_written(unsigned_taco: Path, tmp_path: Path) -> 
 # ------------------------------------------------------------ 2: usage errors; 1: checked and fails; 0
 
 
-@pytest.mark.parametrize("command", ["package", "validate", "inspect", "sign", "verify", "csr", "import-cert",
-                                     "export-cert", "install", "connection-string", "preview", "key new"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "package",
+        "validate",
+        "inspect",
+        "sign",
+        "verify",
+        "csr",
+        "import-cert",
+        "export-cert",
+        "install",
+        "connection-string",
+        "preview",
+        "key new",
+    ],
+)
 def test_a_usage_error_is_exit_2(command: str) -> None:
     proc = run(*command.split(), "--no-such-option")
     assert proc.returncode == 2
     assert "No such option" in proc.stderr
 
 
-def test_checked_and_failing_is_exit_1_and_passing_is_exit_0(make_connector: Callable[..., Path],
-                                                             unsigned_taco: Path, tmp_path: Path) -> None:
+def test_checked_and_failing_is_exit_1_and_passing_is_exit_0(
+    make_connector: Callable[..., Path], unsigned_taco: Path, tmp_path: Path
+) -> None:
     broken = make_connector({"dialect.tdd": "<dialect/>"})
     junk = tmp_path / "junk.taco"
     junk.write_bytes(b"not a zip")
-    failing = [["validate", broken], ["package", broken, "-d", tmp_path / "out", "-l", tmp_path],
-               ["connection-string", broken], ["preview", broken, "-o", tmp_path / "page.html"],
-               ["inspect", junk], ["verify", unsigned_taco], ["install", unsigned_taco, "--dry-run", "--dest",
-                                                              tmp_path / "installed"]]
+    failing = [
+        ["validate", broken],
+        ["package", broken, "-d", tmp_path / "out", "-l", tmp_path],
+        ["connection-string", broken],
+        ["preview", broken, "-o", tmp_path / "page.html"],
+        ["inspect", junk],
+        ["verify", unsigned_taco],
+        ["install", unsigned_taco, "--dry-run", "--dest", tmp_path / "installed"],
+    ]
     for command in failing:
         proc = run(*command)
         assert proc.returncode == 1, (command, said(proc))
-    passing = [["validate", SAMPLES / "acme_odbc"], ["inspect", unsigned_taco],
-               ["package", SAMPLES / "acme_odbc", "-d", tmp_path / "out", "-l", tmp_path]]
+    passing = [
+        ["validate", SAMPLES / "acme_odbc"],
+        ["inspect", unsigned_taco],
+        ["package", SAMPLES / "acme_odbc", "-d", tmp_path / "out", "-l", tmp_path],
+    ]
     for command in passing:
         proc = run(*command)
         assert proc.returncode == 0, (command, said(proc))
@@ -222,8 +294,13 @@ def test_ctrl_c_during_validate_is_exit_130(tmp_path: Path) -> None:
     for index in range(30):
         copy = shutil.copytree(SAMPLES / "acme_jdbc", tmp_path / "many" / f"c{index:03}")
         (copy / "connectionBuilder.js").write_text("while (true) {}\n")
-    proc = subprocess.Popen([*CLI, "validate", "--recursive", str(tmp_path / "many")], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+    proc = subprocess.Popen(
+        [*CLI, "validate", "--recursive", str(tmp_path / "many")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     time.sleep(3)
     assert proc.poll() is None, "validate finished before it could be interrupted"
     proc.send_signal(signal.SIGINT)
@@ -232,8 +309,15 @@ def test_ctrl_c_during_validate_is_exit_130(tmp_path: Path) -> None:
     assert "Interrupted" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("args", [["verify", "some.taco"], ["validate", "folder"], ["package", "folder"],
-                                  ["key", "new", "--alias", "a", "--keystore", "k.p12"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["verify", "some.taco"],
+        ["validate", "folder"],
+        ["package", "folder"],
+        ["key", "new", "--alias", "a", "--keystore", "k.p12"],
+    ],
+)
 def test_ctrl_c_while_the_arguments_are_read_is_exit_130(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     """Arguments are read in a split second, too short to hit with a real SIGINT: the interrupt is raised from the
     conversion of a path argument (a fault that cannot be timed for real), for the group and for a subcommand."""

@@ -29,9 +29,11 @@ def validate(*args: str) -> tuple[int, str]:
 
 def parse_github(output: str) -> list[dict[str, str]]:
     """Read GitHub workflow commands back into their parts, undoing the escaping."""
+
     def unescape(text: str) -> str:
-        return text.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace("%2C", ",") \
-            .replace("%25", "%")
+        return (
+            text.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+        )
 
     parsed = []
     for line in output.splitlines():
@@ -77,15 +79,26 @@ def test_github_annotations_parse_back(broken: Path) -> None:
     assert code == 1
     annotations = parse_github(out)
     url = next(a for a in annotations if a["title"] == "url-not-https")
-    assert url == {"level": "error", "file": f"{broken}/manifest.xml", "line": "5", "title": "url-not-https",
-                   "message": "only https:// URLs are allowed, <support-link> has url='http://example.com/a,b:c'"}
-    assert {a["title"] for a in annotations} == {"url-not-https", "field-name-not-allowed",
-                                                  "field-not-in-attribute-list"}
+    assert url == {
+        "level": "error",
+        "file": f"{broken}/manifest.xml",
+        "line": "5",
+        "title": "url-not-https",
+        "message": "only https:// URLs are allowed, <support-link> has url='http://example.com/a,b:c'",
+    }
+    assert {a["title"] for a in annotations} == {
+        "url-not-https",
+        "field-name-not-allowed",
+        "field-not-in-attribute-list",
+    }
 
 
 def test_package_json_output_goes_to_stdout(tmp_path: Path, make_connector: Callable[..., Path]) -> None:
-    result = CliRunner().invoke(package_command, [str(make_connector()), "-d", str(tmp_path / "out"), "-l",
-                                                  str(tmp_path), "--format", "json"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        package_command,
+        [str(make_connector()), "-d", str(tmp_path / "out"), "-l", str(tmp_path), "--format", "json"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     jsonschema.validate(report, SCHEMA)
@@ -102,8 +115,14 @@ def test_batch_over_samples_and_generated_broken_connectors(tmp_path: Path) -> N
         if i % 2:
             (target / "connectionBuilder.js").unlink()
         else:
-            write_files(target, {"connectionFields.xml": (target / "connectionFields.xml").read_text()
-                                 .replace('name="port"', 'name="portnumber"')})
+            write_files(
+                target,
+                {
+                    "connectionFields.xml": (target / "connectionFields.xml")
+                    .read_text()
+                    .replace('name="port"', 'name="portnumber"')
+                },
+            )
     (repo / "broken" / "bad.trex").write_text("<manifest/>")
     (repo / ".git" / "x").mkdir(parents=True)
     shutil.copytree(SAMPLES / "acme_odbc", repo / ".git" / "x" / "hidden")  # hidden folders are not searched
@@ -142,17 +161,28 @@ def test_pre_commit_hook_runs_for_real(tmp_path: Path) -> None:
     """The repository's .pre-commit-hooks.yaml, run by the real pre-commit on a throwaway repository."""
     project = tmp_path / "project"
     shutil.copytree(SAMPLES / "acme_jdbc", project / "connectors" / "acme")
-    env = {"PRE_COMMIT_HOME": str(tmp_path / "cache"), "PATH": str(Path(PYTHON).parent) + ":/usr/bin:/bin",
-           "HOME": str(tmp_path), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "PATH": str(Path(PYTHON).parent) + ":/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
 
     # The hook repository: this working tree as it is now, committed into a throwaway git repository.
     hook_repo = tmp_path / "hook-repo"
-    shutil.copytree(REPO, hook_repo, ignore=shutil.ignore_patterns(
-        ".git", ".ci-venv", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "packaged-connector"))
+    shutil.copytree(
+        REPO,
+        hook_repo,
+        ignore=shutil.ignore_patterns(
+            ".git", ".ci-venv", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "packaged-connector"
+        ),
+    )
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "hook"]):
         subprocess.run(["git", *args], cwd=hook_repo, env=env, check=True, capture_output=True)
 

@@ -19,18 +19,25 @@ from click.testing import CliRunner
 from connector_packager.cli import package_command
 from tests.conftest import BASE_FILES, PYTHON, fail_zip_entry, snapshot
 
-LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
-                     for i in range(1, 10))
-          + b"]>\n<dialect name='x' class='tiny' version='1'>&lol9;</dialect>")
+LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10) for i in range(1, 10)
+    )
+    + b"]>\n<dialect name='x' class='tiny' version='1'>&lol9;</dialect>"
+)
 DIALECT = BASE_FILES["dialect.tdd"]
 
 
 def run_cli(folder: Path, tmp_path: Path, *extra: str) -> tuple[int, str]:
     """Run the packager as a real process and return (exit code, everything it printed)."""
     dest = [] if "-d" in extra else ["-d", str(tmp_path / "dest")]
-    proc = subprocess.run([PYTHON, "-m", "connector_packager.package", str(folder), *dest, "-l",
-                           str(tmp_path / "logs"), *extra], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [PYTHON, "-m", "connector_packager.package", str(folder), *dest, "-l", str(tmp_path / "logs"), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output = proc.stdout + proc.stderr
     assert "Traceback" not in output, output
     return proc.returncode, output
@@ -49,28 +56,46 @@ def assert_rejected(folder: Path, tmp_path: Path, expect: str, code: int = 1) ->
 CONTENT_CASES: list[tuple[str, bytes, str]] = [
     ("not well-formed", b"<dialect name='x' class='tiny' version='1'>", "not well-formed XML"),
     ("billion laughs", LAUGHS, "entity declarations are not allowed"),
-    ("external entity", b'<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                        b"<dialect name='x' class='tiny' version='1'>&x;</dialect>", "entity declarations"),
-    ("external dtd", b'<!DOCTYPE dialect SYSTEM "http://127.0.0.1:9/evil.dtd">'
-                     b"<dialect name='x' class='tiny' version='1'/>", "external DTD"),
-    ("xinclude", b'<dialect xmlns:xi="http://www.w3.org/2001/XInclude" name="x" class="tiny" version="1">'
-                 b'<xi:include href="/etc/passwd" parse="text"/></dialect>', "does not match tdd_latest.xsd"),
-    ("unknown xsi:type", b"<dialect name='x' class='tiny' version='1'><function-map "
-                         b"xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' xsi:type='en'/></dialect>",
-     "xmlschema cannot check this document: global component 'en' not found"),
+    (
+        "external entity",
+        b'<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<dialect name='x' class='tiny' version='1'>&x;</dialect>",
+        "entity declarations",
+    ),
+    (
+        "external dtd",
+        b"<!DOCTYPE dialect SYSTEM \"http://127.0.0.1:9/evil.dtd\"><dialect name='x' class='tiny' version='1'/>",
+        "external DTD",
+    ),
+    (
+        "xinclude",
+        b'<dialect xmlns:xi="http://www.w3.org/2001/XInclude" name="x" class="tiny" version="1">'
+        b'<xi:include href="/etc/passwd" parse="text"/></dialect>',
+        "does not match tdd_latest.xsd",
+    ),
+    (
+        "unknown xsi:type",
+        b"<dialect name='x' class='tiny' version='1'><function-map "
+        b"xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' xsi:type='en'/></dialect>",
+        "xmlschema cannot check this document: global component 'en' not found",
+    ),
     ("not utf-8", DIALECT.encode().replace(b'name="Tiny"', b'name="T\xe9\xff"'), "not well-formed XML"),
     ("mislabelled encoding", DIALECT.replace("utf-8", "utf-16").encode(), "not well-formed XML"),
     ("binary junk", bytes(range(256)) * 4, "not well-formed XML"),
     ("empty file", b"", "not well-formed XML"),
     ("300 KB", DIALECT.encode() + b" " * 300_000, "over Tableau's limit of 262,144 bytes"),
-    ("10,000 deep", b"<dialect name='x' class='tiny' version='1'>" + b"<a>" * 10_000 + b"</a>" * 10_000
-                    + b"</dialect>", "not well-formed XML"),
+    (
+        "10,000 deep",
+        b"<dialect name='x' class='tiny' version='1'>" + b"<a>" * 10_000 + b"</a>" * 10_000 + b"</dialect>",
+        "not well-formed XML",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "data", "expect"), CONTENT_CASES, ids=[c for c, _, _ in CONTENT_CASES])
-def test_hostile_file_contents(make_connector: Callable[..., Path], tmp_path: Path, case: str, data: bytes,
-                               expect: str) -> None:
+def test_hostile_file_contents(
+    make_connector: Callable[..., Path], tmp_path: Path, case: str, data: bytes, expect: str
+) -> None:
     assert_rejected(make_connector({"dialect.tdd": data}), tmp_path, expect)
 
 
@@ -90,9 +115,14 @@ def _with_builder_ref(ref: str) -> dict[str, str | bytes | None]:
     return {"resolver.tdr": BASE_FILES["resolver.tdr"].replace('file="builder.js"', f'file="{ref}"')}
 
 
-@pytest.mark.parametrize(("ref", "expect"), [("../outside.js", "leaves the connector folder"),
-                                             ("/etc/hostname", "is an absolute path"),
-                                             ("scripts", "is not a file")])
+@pytest.mark.parametrize(
+    ("ref", "expect"),
+    [
+        ("../outside.js", "leaves the connector folder"),
+        ("/etc/hostname", "is an absolute path"),
+        ("scripts", "is not a file"),
+    ],
+)
 def test_hostile_references(make_connector: Callable[..., Path], tmp_path: Path, ref: str, expect: str) -> None:
     folder = make_connector(_with_builder_ref(ref))
     (folder / "scripts").mkdir()
@@ -144,8 +174,11 @@ def test_dest_inside_input_or_a_file(make_connector: Callable[..., Path], tmp_pa
 
 def test_log_dir_that_cannot_be_created(make_connector: Callable[..., Path], tmp_path: Path) -> None:
     (tmp_path / "blocker").write_text("x")
-    proc = subprocess.run([PYTHON, "-m", "connector_packager.package", str(make_connector()), "-l",
-                           str(tmp_path / "blocker" / "logs")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [PYTHON, "-m", "connector_packager.package", str(make_connector()), "-l", str(tmp_path / "blocker" / "logs")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "cannot create the log folder" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -167,8 +200,9 @@ def test_unreadable_file(make_connector: Callable[..., Path], tmp_path: Path, mo
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-def test_full_disk_leaves_no_taco(make_connector: Callable[..., Path], tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_leaves_no_taco(
+    make_connector: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = make_connector()
     fail_zip_entry(monkeypatch, "dialect.tdd", OSError(errno.ENOSPC, "No space left on device"))
     dest = tmp_path / "dest"
@@ -180,8 +214,10 @@ def test_full_disk_leaves_no_taco(make_connector: Callable[..., Path], tmp_path:
 
 def test_input_that_is_a_file_or_missing(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    for target, says, code in ((tmp_path / "file", f"is a file: give its folder, {tmp_path}", 1),
-                               (tmp_path / "missing", "does not exist", 2)):
+    for target, says, code in (
+        (tmp_path / "file", f"is a file: give its folder, {tmp_path}", 1),
+        (tmp_path / "missing", "does not exist", 2),
+    ):
         rc, output = run_cli(target, tmp_path)
         assert rc == code
         assert f"{target} {says}" in output
@@ -203,8 +239,9 @@ def test_input_folder_copy_is_untouched_after_success(sample_copy: Callable[[str
 
 
 @pytest.mark.parametrize("valid", [True, False], ids=["valid", "schema violation"])
-def test_schema_location_hints_are_never_fetched(make_connector: Callable[..., Path], tmp_path: Path,
-                                                 valid: bool) -> None:
+def test_schema_location_hints_are_never_fetched(
+    make_connector: Callable[..., Path], tmp_path: Path, valid: bool
+) -> None:
     """xsi:schemaLocation hints pointing at a loopback server: neither libxml2's first pass nor xmlschema
     asks for them, and the verdict is the one without the hints."""
     requests: list[str] = []
@@ -220,8 +257,10 @@ def test_schema_location_hints_are_never_fetched(make_connector: Callable[..., P
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        hints = (f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="{url}/a.xsd" '
-                 f'xsi:schemaLocation="urn:x {url}/b.xsd" ')
+        hints = (
+            f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="{url}/a.xsd" '
+            f'xsi:schemaLocation="urn:x {url}/b.xsd" '
+        )
         dialect = DIALECT.replace("<dialect ", "<dialect " + hints, 1)
         if not valid:
             dialect = dialect.replace("/>", "><bogus/></dialect>", 1)

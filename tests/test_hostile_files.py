@@ -48,12 +48,25 @@ def _name(text: str) -> x509.Name:
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 
-def _cert(subject: x509.Name, issuer: x509.Name, public: PublicKey, signer: ec.EllipticCurvePrivateKey, *, ca: bool,
-          eku: bool = False) -> x509.Certificate:
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public)
-               .serial_number(x509.random_serial_number()).not_valid_before(NOW - dt.timedelta(days=1))
-               .not_valid_after(NOW + dt.timedelta(days=365))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+def _cert(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public: PublicKey,
+    signer: ec.EllipticCurvePrivateKey,
+    *,
+    ca: bool,
+    eku: bool = False,
+) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
     if eku:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
     return builder.sign(signer, hashes.SHA256())
@@ -79,8 +92,13 @@ class World:
     key_pem: Path
     chain_pem: Path
 
-    def leaf_for(self, subject: x509.Name, issuer_key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
-                 public: PublicKey | None = None) -> x509.Certificate:
+    def leaf_for(
+        self,
+        subject: x509.Name,
+        issuer_key: ec.EllipticCurvePrivateKey,
+        issuer: x509.Name,
+        public: PublicKey | None = None,
+    ) -> x509.Certificate:
         return _cert(subject, issuer, public or self.author_key.public_key(), issuer_key, ca=False, eku=True)
 
 
@@ -95,16 +113,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     author_key = ec.generate_private_key(ec.SECP256R1())
     placeholder = _cert(_name("author"), _name("author"), author_key.public_key(), author_key, ca=False)
     keystore = folder / "author.p12"
-    keystore.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"author", author_key, placeholder, None, serialization.BestAvailableEncryption(STOREPASS.encode())))
+    keystore.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"author", author_key, placeholder, None, serialization.BestAvailableEncryption(STOREPASS.encode())
+        )
+    )
     leaf = _cert(_name("Hostile Author"), root.subject, author_key.public_key(), root_key, ca=False, eku=True)
     reply = folder / "reply.pem"
     reply.write_bytes(_pem(leaf, root))
     trust = folder / "trust.pem"
     trust.write_bytes(_pem(root))
     key_pem = folder / "author.key"
-    key_pem.write_bytes(author_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                 serialization.NoEncryption()))
+    key_pem.write_bytes(
+        author_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     chain_pem = folder / "author.chain.pem"
     chain_pem.write_bytes(_pem(leaf, root))
     report = check_connector(SAMPLES / "acme_odbc")
@@ -140,6 +164,7 @@ def assert_refused(outcome: BoundedRun, code: int, hostile: Path, reason: str) -
 
 # --- how hostile files are made ---------------------------------------------------------------------------------
 
+
 def fifo(_: World, path: Path) -> Path:
     os.mkfifo(path)
     return path
@@ -165,6 +190,7 @@ def write(data: bytes | Callable[[World], bytes]) -> Maker:
     def make(world: World, path: Path) -> Path:
         path.write_bytes(data(world) if callable(data) else data)
         return path
+
     return make
 
 
@@ -186,6 +212,7 @@ def issuer_loop(world: World) -> bytes:
 
 def long_chain(length: int) -> Callable[[World], bytes]:
     """The author's certificate under ``length`` intermediates, the last issued by the root."""
+
     def make(world: World) -> bytes:
         certs, issuer_key, issuer = [], world.root_key, world.root.subject
         for index in range(length):
@@ -194,6 +221,7 @@ def long_chain(length: int) -> Callable[[World], bytes]:
             certs.append(_cert(subject, issuer, key.public_key(), issuer_key, ca=True))
             issuer_key, issuer = key, subject
         return _pem(world.leaf_for(_name("Hostile Author"), issuer_key, issuer), *reversed(certs))
+
     return make
 
 
@@ -208,10 +236,12 @@ def forged_subject(world: World) -> bytes:
 
 def garbage_between(marker: bytes) -> Callable[[World], bytes]:
     """The reply for another key, with binary and text garbage between its PEM blocks (and ``marker``)."""
+
     def make(world: World) -> bytes:
         other = ec.generate_private_key(ec.SECP256R1())
         leaf = world.leaf_for(_name("Someone Else"), world.root_key, world.root.subject, other.public_key())
         return _pem(leaf) + b"\x00\xff garbage\n" + marker + bytes(range(256)) + b"\n" + _pem(world.root)
+
     return make
 
 
@@ -231,25 +261,49 @@ REPLY_CASES: list[tuple[str, Maker, int, str]] = [
     ("issuer loop", write(issuer_loop), 1, "is incomplete: CN=Loop B was issued by CN=Loop A"),
     ("99 intermediates", write(long_chain(99)), 1, "is longer than 20 certificates"),
     ("10,000 intermediates (by size)", write(lambda w: long_chain(50)(w) * 200), 2, "is larger than 1 MB"),
-    ("subject forging lines", write(forged_subject), 1, "Hostile Author\\x0aInstalled the certificate CN=Forged"
-                                                        "\\u202e"),
+    (
+        "subject forging lines",
+        write(forged_subject),
+        1,
+        "Hostile Author\\x0aInstalled the certificate CN=Forged\\u202e",
+    ),
     ("garbage between PEM blocks", write(garbage_between(b"")), 1, "holds no certificate for this key"),
-    ("a broken PEM block between", write(garbage_between(b"-----BEGIN nonsense\n")), 2,
-     "holds no certificate this tool can read"),
+    (
+        "a broken PEM block between",
+        write(garbage_between(b"-----BEGIN nonsense\n")),
+        2,
+        "holds no certificate this tool can read",
+    ),
     ("deeply nested DER", write(nested_der(100_000)), 2, "holds no certificate"),
     ("huge DER", write(lambda w: emit(0, 1, 16, b"\x00" * (2 * 2**20))), 2, "is larger than 1 MB"),
-    ("truncated DER", write(lambda w: w.root.public_bytes(serialization.Encoding.DER)[:300]), 2,
-     "holds no certificate"),
+    (
+        "truncated DER",
+        write(lambda w: w.root.public_bytes(serialization.Encoding.DER)[:300]),
+        2,
+        "holds no certificate",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("make", "code", "reason"), [case[1:] for case in REPLY_CASES],
-                         ids=[case[0] for case in REPLY_CASES])
+@pytest.mark.parametrize(
+    ("make", "code", "reason"), [case[1:] for case in REPLY_CASES], ids=[case[0] for case in REPLY_CASES]
+)
 def test_hostile_ca_reply(world: World, tmp_path: Path, make: Maker, code: int, reason: str) -> None:
     reply = make(world, tmp_path / "reply.p7b")
     before, keystore_before = digest(reply), digest(world.keystore)
-    outcome = run(world, "import-cert", reply, "--alias", "author", "--keystore", world.keystore, "--storepass-env",
-                  ENV_PASS, "--truststore", world.trust)
+    outcome = run(
+        world,
+        "import-cert",
+        reply,
+        "--alias",
+        "author",
+        "--keystore",
+        world.keystore,
+        "--storepass-env",
+        ENV_PASS,
+        "--truststore",
+        world.trust,
+    )
     assert_refused(outcome, code, reply, reason)
     assert "\u202e" not in outcome.stderr and "\nInstalled" not in outcome.stderr, outcome.describe()
     assert digest(reply) == before and digest(world.keystore) == keystore_before
@@ -268,27 +322,43 @@ def huge_rsa_key(_: World) -> bytes:
     """An RSA private key with a 65,536-bit modulus (its primes made up: checking them is what takes hours)."""
     rng = random.Random(65536)
     p, q = _odd_without_small_factors(32768, rng), _odd_without_small_factors(32768, rng)
-    numbers = {"version": "two-prime", "modulus": p * q, "public_exponent": 65537,
-               "private_exponent": rng.getrandbits(65535), "prime1": p, "prime2": q,
-               "exponent1": rng.getrandbits(32767), "exponent2": rng.getrandbits(32767),
-               "coefficient": rng.getrandbits(32767)}
-    info = keys.PrivateKeyInfo({"version": 0, "private_key_algorithm": {"algorithm": "rsa", "parameters": core.Null()},
-                                "private_key": keys.RSAPrivateKey(numbers)})
+    numbers = {
+        "version": "two-prime",
+        "modulus": p * q,
+        "public_exponent": 65537,
+        "private_exponent": rng.getrandbits(65535),
+        "prime1": p,
+        "prime2": q,
+        "exponent1": rng.getrandbits(32767),
+        "exponent2": rng.getrandbits(32767),
+        "coefficient": rng.getrandbits(32767),
+    }
+    info = keys.PrivateKeyInfo(
+        {
+            "version": 0,
+            "private_key_algorithm": {"algorithm": "rsa", "parameters": core.Null()},
+            "private_key": keys.RSAPrivateKey(numbers),
+        }
+    )
     return bytes(pem.armor("PRIVATE KEY", info.dump()))
 
 
 def huge_rsa_p12(password: str) -> Callable[[World], bytes]:
     """A PKCS#12 file (made by ``cryptography``) holding :func:`huge_rsa_key` with a certificate for it."""
+
     def make(world: World) -> bytes:
         key = serialization.load_pem_private_key(huge_rsa_key(world), None, unsafe_skip_rsa_key_validation=True)
         assert isinstance(key, rsa.RSAPrivateKey)
         cert = world.leaf_for(_name("Huge"), world.root_key, world.root.subject, key.public_key())
-        return pkcs12.serialize_key_and_certificates(b"author", key, cert, None,
-                                                     serialization.BestAvailableEncryption(password.encode()))
+        return pkcs12.serialize_key_and_certificates(
+            b"author", key, cert, None, serialization.BestAvailableEncryption(password.encode())
+        )
+
     return make
 
 
 # --- keystores ----------------------------------------------------------------------------------------------------
+
 
 def _set_iterations(algorithm: core.Asn1Value, count: int) -> None:
     if algorithm["algorithm"].native == "pbes2":
@@ -300,11 +370,23 @@ def _set_iterations(algorithm: core.Asn1Value, count: int) -> None:
 def p12_iterations(part: str, count: int = HUGE, legacy: bool = False) -> Callable[[World], bytes]:
     """The world's keystore (made again by ``openssl pkcs12 -export``, with or without a MAC) with the iteration
     count of its MAC, its certificate encryption or its key encryption set to ``count``."""
+
     def make(world: World) -> bytes:
         source = world.folder / "for-openssl.pem"
         source.write_bytes(world.key_pem.read_bytes() + world.chain_pem.read_bytes())
-        args = ["openssl", "pkcs12", "-export", "-in", str(source), "-name", "author", "-passout",
-                f"pass:{STOREPASS}", *(["-legacy"] if legacy else []), *(["-nomac"] if part == "key" else [])]
+        args = [
+            "openssl",
+            "pkcs12",
+            "-export",
+            "-in",
+            str(source),
+            "-name",
+            "author",
+            "-passout",
+            f"pass:{STOREPASS}",
+            *(["-legacy"] if legacy else []),
+            *(["-nomac"] if part == "key" else []),
+        ]
         pfx = asn1_pkcs12.Pfx.load(subprocess.run(args, capture_output=True, check=True).stdout)
         if part == "mac":
             pfx["mac_data"]["iterations"] = count
@@ -322,13 +404,14 @@ def p12_iterations(part: str, count: int = HUGE, legacy: bool = False) -> Callab
                 info["content"] = bags.dump(force=True)
         pfx["auth_safe"]["content"] = safes.dump(force=True)
         return bytes(pfx.dump(force=True))
+
     return make
 
 
-def jks(entries: int | None = None, blob_length: int | None = None, truncate: bool = False) -> Callable[[World],
-                                                                                                            bytes]:
+def jks(entries: int | None = None, blob_length: int | None = None, truncate: bool = False) -> Callable[[World], bytes]:
     """A JKS trust store holding the root (laid out as the format says), with its entry count, or the length of
     its certificate, replaced, or cut short."""
+
     def make(world: World) -> bytes:
         der = world.root.public_bytes(serialization.Encoding.DER)
         body = struct.pack(">II", 2, 1 if entries is None else entries)
@@ -337,7 +420,8 @@ def jks(entries: int | None = None, blob_length: int | None = None, truncate: bo
         body += der
         data = b"\xfe\xed\xfe\xed" + body
         data += hashlib.sha1("changeit".encode("utf-16-be") + b"Mighty Aphrodite" + data).digest()
-        return data[:len(data) // 2] if truncate else data
+        return data[: len(data) // 2] if truncate else data
+
     return make
 
 
@@ -350,19 +434,32 @@ KEYSTORE_CASES: list[tuple[str, Maker, int, str]] = [
     ("a PEM file", write(lambda w: w.chain_pem.read_bytes()), 2, "it is not a PKCS#12 file"),
     ("a JKS keystore", write(jks()), 2, "is a JKS keystore; only PKCS#12 keystores are read"),
     ("MAC iterations 2**31", write(p12_iterations("mac")), 2, f"asks for {HUGE} iterations"),
-    ("certificate encryption iterations 2**31", write(p12_iterations("certificates")), 2,
-     f"asks for {HUGE} iterations"),
-    ("legacy certificate encryption iterations 2**31", write(p12_iterations("certificates", legacy=True)), 2,
-     f"asks for {HUGE} iterations"),
+    (
+        "certificate encryption iterations 2**31",
+        write(p12_iterations("certificates")),
+        2,
+        f"asks for {HUGE} iterations",
+    ),
+    (
+        "legacy certificate encryption iterations 2**31",
+        write(p12_iterations("certificates", legacy=True)),
+        2,
+        f"asks for {HUGE} iterations",
+    ),
     ("key encryption iterations 2**31, no MAC", write(p12_iterations("key")), 2, f"asks for {HUGE} iterations"),
-    ("MAC iterations just over the JDK's limit", write(p12_iterations("mac", 5_000_001)), 2,
-     "more than the 5,000,000 the JDK"),
+    (
+        "MAC iterations just over the JDK's limit",
+        write(p12_iterations("mac", 5_000_001)),
+        2,
+        "more than the 5,000,000 the JDK",
+    ),
     ("RSA key of 65,536 bits", write(huge_rsa_p12(STOREPASS)), 2, "has 65536 bits, more than the 16384"),
 ]
 
 
-@pytest.mark.parametrize(("make", "code", "reason"), [case[1:] for case in KEYSTORE_CASES],
-                         ids=[case[0] for case in KEYSTORE_CASES])
+@pytest.mark.parametrize(
+    ("make", "code", "reason"), [case[1:] for case in KEYSTORE_CASES], ids=[case[0] for case in KEYSTORE_CASES]
+)
 def test_hostile_keystore(world: World, tmp_path: Path, make: Maker, code: int, reason: str) -> None:
     keystore = make(world, tmp_path / "store.p12")
     before = digest(keystore)
@@ -372,22 +469,34 @@ def test_hostile_keystore(world: World, tmp_path: Path, make: Maker, code: int, 
 
 
 def test_wrong_keystore_password_is_exit_2(world: World) -> None:
-    outcome = run_bounded("export-cert", "--alias", "author", "--keystore", world.keystore, "--storepass-env",
-                          "HOSTILE_WRONG")
+    outcome = run_bounded(
+        "export-cert", "--alias", "author", "--keystore", world.keystore, "--storepass-env", "HOSTILE_WRONG"
+    )
     assert_refused(outcome, 2, world.keystore, "the password is wrong")
 
 
 # --- private keys and certificate chains (sign --key --cert-chain) ------------------------------------------------
 
+
 def encrypted_key(kdf: str, rewrite: Callable[[core.Asn1Value], None]) -> Callable[[World], bytes]:
     """The author's key encrypted by ``openssl pkcs8`` (PBKDF2 or scrypt), its derivation parameters rewritten."""
+
     def make(world: World) -> bytes:
-        args = ["openssl", "pkcs8", "-topk8", "-in", str(world.key_pem), "-passout", f"pass:{STOREPASS}",
-                *(["-scrypt"] if kdf == "scrypt" else ["-v2", "aes-256-cbc", "-iter", "2048"])]
+        args = [
+            "openssl",
+            "pkcs8",
+            "-topk8",
+            "-in",
+            str(world.key_pem),
+            "-passout",
+            f"pass:{STOREPASS}",
+            *(["-scrypt"] if kdf == "scrypt" else ["-v2", "aes-256-cbc", "-iter", "2048"]),
+        ]
         _, _, der = pem.unarmor(subprocess.run(args, capture_output=True, check=True).stdout)
         info = keys.EncryptedPrivateKeyInfo.load(der)
         rewrite(info["encryption_algorithm"]["parameters"]["key_derivation_func"])
         return bytes(pem.armor("ENCRYPTED PRIVATE KEY", info.dump(force=True)))
+
     return make
 
 
@@ -409,20 +518,38 @@ KEY_CASES: list[tuple[str, Maker, int, str]] = [
     ("truncated", write(lambda w: w.key_pem.read_bytes()[:100]), 2, "not a PEM/DER key"),
     ("a certificate", write(lambda w: w.chain_pem.read_bytes()), 2, "not a PEM/DER key"),
     ("PBKDF2 iterations 2**31", write(encrypted_key("pbkdf2", pbkdf2_count)), 2, f"asks for {HUGE} iterations"),
-    ("scrypt p=2**20", write(encrypted_key("scrypt", scrypt_parallel)), 2, "its scrypt parameters (N=16384, r=8, "
-                                                                          "p=1048576) ask for more work"),
+    (
+        "scrypt p=2**20",
+        write(encrypted_key("scrypt", scrypt_parallel)),
+        2,
+        "its scrypt parameters (N=16384, r=8, p=1048576) ask for more work",
+    ),
     ("RSA 65,536 bits", write(huge_rsa_key), 2, "has 65536 bits, more than the 16384"),
 ]
 
 
-@pytest.mark.parametrize(("make", "code", "reason"), [case[1:] for case in KEY_CASES],
-                         ids=[case[0] for case in KEY_CASES])
+@pytest.mark.parametrize(
+    ("make", "code", "reason"), [case[1:] for case in KEY_CASES], ids=[case[0] for case in KEY_CASES]
+)
 def test_hostile_private_key(world: World, tmp_path: Path, make: Maker, code: int, reason: str) -> None:
     key = make(world, tmp_path / "hostile.key")
     before, taco_before = digest(key), digest(world.taco)
     encrypted = key.is_file() and not key.is_symlink() and b"ENCRYPTED" in key.read_bytes()[:100]
-    outcome = run(world, "sign", world.taco, "-o", tmp_path / "signed.taco", "--alias", "author", "--key", key,
-                  "--cert-chain", world.chain_pem, *(["--keypass", STOREPASS] if encrypted else []), "--no-timestamp")
+    outcome = run(
+        world,
+        "sign",
+        world.taco,
+        "-o",
+        tmp_path / "signed.taco",
+        "--alias",
+        "author",
+        "--key",
+        key,
+        "--cert-chain",
+        world.chain_pem,
+        *(["--keypass", STOREPASS] if encrypted else []),
+        "--no-timestamp",
+    )
     assert_refused(outcome, code, key, reason)
     assert digest(key) == before and digest(world.taco) == taco_before
     assert not (tmp_path / "signed.taco").exists()
@@ -437,13 +564,26 @@ CHAIN_CASES: list[tuple[str, Maker, int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("make", "code", "reason"), [case[1:] for case in CHAIN_CASES],
-                         ids=[case[0] for case in CHAIN_CASES])
+@pytest.mark.parametrize(
+    ("make", "code", "reason"), [case[1:] for case in CHAIN_CASES], ids=[case[0] for case in CHAIN_CASES]
+)
 def test_hostile_certificate_chain(world: World, tmp_path: Path, make: Maker, code: int, reason: str) -> None:
     chain = make(world, tmp_path / "chain.pem")
     before = digest(chain)
-    outcome = run(world, "sign", world.taco, "-o", tmp_path / "signed.taco", "--alias", "author", "--key",
-                  world.key_pem, "--cert-chain", chain, "--no-timestamp")
+    outcome = run(
+        world,
+        "sign",
+        world.taco,
+        "-o",
+        tmp_path / "signed.taco",
+        "--alias",
+        "author",
+        "--key",
+        world.key_pem,
+        "--cert-chain",
+        chain,
+        "--no-timestamp",
+    )
     assert_refused(outcome, code, chain, reason)
     assert digest(chain) == before and not (tmp_path / "signed.taco").exists()
 
@@ -458,23 +598,43 @@ TRUSTSTORE_CASES: list[tuple[str, Maker, int, str]] = [
     ("100,000 certificates", write(many_certificates(100_000)), 2, "is larger than 8 MB"),
     ("10,001 certificates", write(many_certificates(10_001)), 2, "holds 10001 certificates, more than the 10000"),
     ("JKS with 2**31 entries", write(jks(entries=HUGE)), 2, "looks like a Java keystore but cannot be read"),
-    ("JKS with a 2 GB certificate length", write(jks(blob_length=HUGE)), 2,
-     "looks like a Java keystore but cannot be read"),
+    (
+        "JKS with a 2 GB certificate length",
+        write(jks(blob_length=HUGE)),
+        2,
+        "looks like a Java keystore but cannot be read",
+    ),
     ("truncated JKS", write(jks(truncate=True)), 2, "looks like a Java keystore but cannot be read"),
     ("PKCS#12 MAC iterations 2**31", write(p12_iterations("mac")), 2, f"asks for {HUGE} iterations"),
-    ("PKCS#12 with an RSA key of 65,536 bits", write(huge_rsa_p12("changeit")), 2,
-     "has 65536 bits, more than the 16384"),
+    (
+        "PKCS#12 with an RSA key of 65,536 bits",
+        write(huge_rsa_p12("changeit")),
+        2,
+        "has 65536 bits, more than the 16384",
+    ),
     ("garbage", write(bytes(range(256)) * 64), 2, "is neither PEM, DER, a Java keystore nor a PKCS#12 file"),
 ]
 
 
-@pytest.mark.parametrize(("make", "code", "reason"), [case[1:] for case in TRUSTSTORE_CASES],
-                         ids=[case[0] for case in TRUSTSTORE_CASES])
+@pytest.mark.parametrize(
+    ("make", "code", "reason"), [case[1:] for case in TRUSTSTORE_CASES], ids=[case[0] for case in TRUSTSTORE_CASES]
+)
 def test_hostile_truststore(world: World, tmp_path: Path, make: Maker, code: int, reason: str) -> None:
     store = make(world, tmp_path / "trust.jks")
     before, keystore_before = digest(store), digest(world.keystore)
-    outcome = run(world, "import-cert", world.reply, "--alias", "author", "--keystore", world.keystore,
-                  "--storepass-env", ENV_PASS, "--truststore", store)
+    outcome = run(
+        world,
+        "import-cert",
+        world.reply,
+        "--alias",
+        "author",
+        "--keystore",
+        world.keystore,
+        "--storepass-env",
+        ENV_PASS,
+        "--truststore",
+        store,
+    )
     assert_refused(outcome, code, store, reason)
     assert digest(store) == before and digest(world.keystore) == keystore_before
 
@@ -489,10 +649,21 @@ def test_the_handmade_jks_reads(world: World, tmp_path: Path) -> None:
 
 # --- PKCS#11 modules ----------------------------------------------------------------------------------------------
 
+
 def libz(_: World, path: Path) -> Path:
-    found = next((p for p in (Path("/usr/lib/x86_64-linux-gnu/libz.so.1"), Path("/lib/x86_64-linux-gnu/libz.so.1"),
-                              Path("/usr/lib/aarch64-linux-gnu/libz.so.1"), Path("/usr/lib64/libz.so.1"))
-                  if p.exists()), None)
+    found = next(
+        (
+            p
+            for p in (
+                Path("/usr/lib/x86_64-linux-gnu/libz.so.1"),
+                Path("/lib/x86_64-linux-gnu/libz.so.1"),
+                Path("/usr/lib/aarch64-linux-gnu/libz.so.1"),
+                Path("/usr/lib64/libz.so.1"),
+            )
+            if p.exists()
+        ),
+        None,
+    )
     if found is None:
         pytest.skip("no libz.so.1 here")
     path.symlink_to(found)
@@ -507,14 +678,25 @@ MODULE_CASES: list[tuple[str, Maker, int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("make", "code", "reason"), [case[1:] for case in MODULE_CASES],
-                         ids=[case[0] for case in MODULE_CASES])
+@pytest.mark.parametrize(
+    ("make", "code", "reason"), [case[1:] for case in MODULE_CASES], ids=[case[0] for case in MODULE_CASES]
+)
 def test_hostile_pkcs11_module(world: World, tmp_path: Path, make: Maker, code: int, reason: str) -> None:
     pytest.importorskip("pkcs11")
     module = make(world, tmp_path / "module.so")
     before = digest(module)
-    outcome = run(world, "export-cert", "--alias", "author", "--pkcs11-module", module, "--token-label", "t",
-                  "--pin-env", ENV_PASS)
+    outcome = run(
+        world,
+        "export-cert",
+        "--alias",
+        "author",
+        "--pkcs11-module",
+        module,
+        "--token-label",
+        "t",
+        "--pin-env",
+        ENV_PASS,
+    )
     assert_refused(outcome, code, module, reason)
     assert digest(module) == before
 
@@ -537,18 +719,43 @@ def test_a_token_certificate_that_is_not_one_is_left_out(world: World, tmp_path:
     token = new_token(tmp_path, "hostile")
     env = {**token.env, "TOKEN_PIN": PIN}
     options = ["--pkcs11-module", str(token.module), "--token-label", "hostile", "--pin-env", "TOKEN_PIN"]
-    made = subprocess.run([sys.executable, "-m", "connector_packager", "key", "new", "--alias", "author",
-                           "--key-type", "ec-p256", *options], env=env, capture_output=True, text=True)
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "connector_packager",
+            "key",
+            "new",
+            "--alias",
+            "author",
+            "--key-type",
+            "ec-p256",
+            *options,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert made.returncode == 0, made.stderr
-    subprocess.run([sys.executable, "-c", GARBAGE_CERTIFICATE, str(token.module), "hostile", PIN, "author"], env=env,
-                   check=True, capture_output=True)
-    exported = subprocess.run([sys.executable, "-m", "connector_packager", "export-cert", "--alias", "author",
-                               *options], env=env, capture_output=True, text=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", GARBAGE_CERTIFICATE, str(token.module), "hostile", PIN, "author"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    exported = subprocess.run(
+        [sys.executable, "-m", "connector_packager", "export-cert", "--alias", "author", *options],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in exported.stderr, exported.stderr
     assert exported.returncode == 1 and "has no certificate for 'author'" in exported.stderr, exported.stderr
 
 
 # --- key new onto what is already there ---------------------------------------------------------------------------
+
 
 def link_to_file(world: World, path: Path) -> Path:
     target = path.with_name("target.p12")
@@ -570,12 +777,24 @@ NEW_KEYSTORE_CASES: list[tuple[str, Maker, int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("make", "code", "reason"), [case[1:] for case in NEW_KEYSTORE_CASES],
-                         ids=[case[0] for case in NEW_KEYSTORE_CASES])
+@pytest.mark.parametrize(
+    ("make", "code", "reason"), [case[1:] for case in NEW_KEYSTORE_CASES], ids=[case[0] for case in NEW_KEYSTORE_CASES]
+)
 def test_key_new_never_writes_through(world: World, tmp_path: Path, make: Maker, code: int, reason: str) -> None:
     place = make(world, tmp_path / "new.p12")
     before = sorted((p.name, digest(p)) for p in tmp_path.iterdir())
-    outcome = run(world, "key", "new", "--alias", "author", "--keystore", place, "--storepass-env", ENV_PASS,
-                  "--key-type", "ec-p256")
+    outcome = run(
+        world,
+        "key",
+        "new",
+        "--alias",
+        "author",
+        "--keystore",
+        place,
+        "--storepass-env",
+        ENV_PASS,
+        "--key-type",
+        "ec-p256",
+    )
     assert_refused(outcome, code, place, reason)
     assert sorted((p.name, digest(p)) for p in tmp_path.iterdir()) == before

@@ -74,15 +74,36 @@ def test_not_a_zip_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @needs_jdk
-def test_reports_signature_files_of_a_jarsigner_signed_taco(sample_copy: Callable[[str], Path],
-                                                            tmp_path: Path) -> None:
+def test_reports_signature_files_of_a_jarsigner_signed_taco(sample_copy: Callable[[str], Path], tmp_path: Path) -> None:
     taco = package(check_connector(sample_copy("acme_odbc")), tmp_path / "out")
     keystore = tmp_path / "ks.p12"
-    subprocess.run(["keytool", "-genkeypair", "-keystore", str(keystore), "-storetype", "PKCS12", "-storepass",
-                    "changeit", "-alias", "author", "-keyalg", "RSA", "-dname", "CN=Author", "-validity", "2"],
-                   check=True, capture_output=True)
-    subprocess.run(["jarsigner", "-keystore", str(keystore), "-storepass", "changeit", str(taco), "author"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "keytool",
+            "-genkeypair",
+            "-keystore",
+            str(keystore),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            "changeit",
+            "-alias",
+            "author",
+            "-keyalg",
+            "RSA",
+            "-dname",
+            "CN=Author",
+            "-validity",
+            "2",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["jarsigner", "-keystore", str(keystore), "-storepass", "changeit", str(taco), "author"],
+        check=True,
+        capture_output=True,
+    )
     code, out = inspect(taco)
     assert code == 0, out
     assert "signature files present for AUTHOR" in out

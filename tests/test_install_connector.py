@@ -41,15 +41,19 @@ def signed_taco(pki: Pki, tsa: LoopbackTsa, tmp_path: Path, version: str, class_
     return taco
 
 
-@pytest.mark.parametrize(("platform", "product", "variable", "expected"), [
-    ("win32", "desktop", "USERPROFILE", "Documents/My Tableau Repository/Connectors"),
-    ("win32", "prep", "USERPROFILE", "Documents/My Tableau Prep Repository/Connectors"),
-    ("win32", "server", "ProgramFiles", "Tableau/Connectors"),
-    ("darwin", "desktop", "HOME", "Documents/My Tableau Repository/Connectors"),
-    ("darwin", "prep", "HOME", "Documents/My Tableau Prep Repository/Connectors"),
-])
-def test_each_platform_installs_into_its_folder(pki: Pki, tsa: LoopbackTsa, tmp_path: Path, platform: str,
-                                                product: str, variable: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("platform", "product", "variable", "expected"),
+    [
+        ("win32", "desktop", "USERPROFILE", "Documents/My Tableau Repository/Connectors"),
+        ("win32", "prep", "USERPROFILE", "Documents/My Tableau Prep Repository/Connectors"),
+        ("win32", "server", "ProgramFiles", "Tableau/Connectors"),
+        ("darwin", "desktop", "HOME", "Documents/My Tableau Repository/Connectors"),
+        ("darwin", "prep", "HOME", "Documents/My Tableau Prep Repository/Connectors"),
+    ],
+)
+def test_each_platform_installs_into_its_folder(
+    pki: Pki, tsa: LoopbackTsa, tmp_path: Path, platform: str, product: str, variable: str, expected: str
+) -> None:
     home = tmp_path / "fake-home"
     home.mkdir()
     folder = install_folder(product, platform, {variable: str(home)})
@@ -58,16 +62,17 @@ def test_each_platform_installs_into_its_folder(pki: Pki, tsa: LoopbackTsa, tmp_
     done = install_taco(taco, folder, TrustStore([pki.root.cert], "the test root"))
     assert done.created_folder and done.verification.ok
     assert (folder / taco.name).read_bytes() == taco.read_bytes()
-    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file()) == [
-        f"{expected}/{taco.name}"]
+    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file()) == [f"{expected}/{taco.name}"]
 
 
 def test_folders_that_do_not_exist_for_a_platform() -> None:
     assert install_folder("server", "linux", {}) == Path("/opt/tableau/connectors")
     assert install_folder("server", "win32", {}) == Path("C:\\Program Files") / "Tableau" / "Connectors"
-    for product, platform, env, message in [("desktop", "linux", {"HOME": "/h"}, "do not run on linux"),
-                                            ("server", "darwin", {"HOME": "/h"}, "does not run on macOS"),
-                                            ("desktop", "win32", {}, "USERPROFILE is not set")]:
+    for product, platform, env, message in [
+        ("desktop", "linux", {"HOME": "/h"}, "do not run on linux"),
+        ("server", "darwin", {"HOME": "/h"}, "does not run on macOS"),
+        ("desktop", "win32", {}, "USERPROFILE is not set"),
+    ]:
         with pytest.raises(UsageProblem, match=message):
             install_folder(product, platform, env)
 
@@ -77,8 +82,9 @@ def install(taco: Path, *args: str | Path, home: Path, root: Path) -> tuple[int,
     return result.exit_code, result.output
 
 
-def test_a_newer_version_replaces_the_older_one_and_a_newer_one_is_kept(pki: Pki, tsa: LoopbackTsa,
-                                                                        tmp_path: Path) -> None:
+def test_a_newer_version_replaces_the_older_one_and_a_newer_one_is_kept(
+    pki: Pki, tsa: LoopbackTsa, tmp_path: Path
+) -> None:
     dest, home = tmp_path / "Connectors", tmp_path / "home"
     old, new, newest = (signed_taco(pki, tsa, tmp_path, v) for v in ("1.2.0", "1.10.0", "2.0"))
     other = signed_taco(pki, tsa, tmp_path, "0.1", class_name="acme_other")
@@ -116,8 +122,10 @@ def test_an_unsigned_or_untrusted_taco_is_refused_unless_allowed(pki: Pki, tsa: 
     assert code == 1 and "the signer's certificate chain is not validated" in output
     code, output = install(unsigned, "--dest", dest, "--allow-unsigned", home=home, root=pki.root_pem)
     assert code == 0, output
-    assert "Warning: Tableau will refuse it (the .taco is not signed) unless started with " \
-           "-DDisableVerifyConnectorPluginSignature=true" in output
+    assert (
+        "Warning: Tableau will refuse it (the .taco is not signed) unless started with "
+        "-DDisableVerifyConnectorPluginSignature=true" in output
+    )
     assert (dest / unsigned.name).read_bytes() == unsigned.read_bytes()
 
 
@@ -127,8 +135,9 @@ def _other_root(pki: Pki, tmp_path: Path) -> Path:
     return path
 
 
-def test_an_interrupted_install_leaves_no_partial_file(pki: Pki, tsa: LoopbackTsa, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_install_leaves_no_partial_file(
+    pki: Pki, tsa: LoopbackTsa, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Ctrl-C cannot be timed for real in a test, so it is raised where the copy is flushed to disk."""
     dest, home = tmp_path / "Connectors", tmp_path / "home"
     old, new = signed_taco(pki, tsa, tmp_path, "1.2.0"), signed_taco(pki, tsa, tmp_path, "1.3")
@@ -155,8 +164,9 @@ def test_linux_defaults_to_tableau_server(pki: Pki, tsa: LoopbackTsa, tmp_path: 
     assert code == 2 and "do not run on linux" in output and "--dest" in output
 
 
-def test_each_step_names_the_next_at_a_terminal_only(pki: Pki, tsa: LoopbackTsa, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_step_names_the_next_at_a_terminal_only(
+    pki: Pki, tsa: LoopbackTsa, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.test_sign_verify import PASSWORD, STOREPASS_ENV, run_at_a_terminal
 
     keystore = pki.write_p12(pki.codesign, "hints")
@@ -164,13 +174,26 @@ def test_each_step_names_the_next_at_a_terminal_only(pki: Pki, tsa: LoopbackTsa,
     base = [sys.executable, "-m", "connector_packager"]
     package = [*base, "package", str(SAMPLES / "acme_odbc"), "-d", str(out), "-l", str(tmp_path)]
     taco = out / "acme_odbc-v1.2.0.taco"
-    sign = [*base, "sign", str(taco), "--keystore", str(keystore), "--alias", "author", "--storepass-env",
-            STOREPASS_ENV, "--tsa", tsa.url]
+    sign = [
+        *base,
+        "sign",
+        str(taco),
+        "--keystore",
+        str(keystore),
+        "--alias",
+        "author",
+        "--storepass-env",
+        STOREPASS_ENV,
+        "--tsa",
+        tsa.url,
+    ]
     verify = [*base, "verify", str(taco), "--truststore", str(pki.root_pem)]
     monkeypatch.setenv(STOREPASS_ENV, PASSWORD)
-    steps = [(package, f"Next: sign it: connector-packager sign {taco}"),
-             (sign, f"Next: check it as Tableau will: connector-packager verify {taco}"),
-             (verify, f"Next: install it where Tableau loads connectors from: connector-packager install {taco}")]
+    steps = [
+        (package, f"Next: sign it: connector-packager sign {taco}"),
+        (sign, f"Next: check it as Tableau will: connector-packager verify {taco}"),
+        (verify, f"Next: install it where Tableau loads connectors from: connector-packager install {taco}"),
+    ]
     for args, hint in steps:
         status, output = run_at_a_terminal(args, "", b"\x00never asked")
         assert status == 0, output

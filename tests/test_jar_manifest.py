@@ -29,8 +29,10 @@ def test_main_section() -> None:
 
 
 def test_sections_keep_their_exact_bytes_and_join_continuations() -> None:
-    data = (b"Manifest-Version: 1.0\r\nCreated-By: x\r\n\r\n"
-            b"Name: a/very/long/" + b"n" * 60 + b"\r\n more.xml\r\nSHA-256-Digest: abc=\r\n\r\n")
+    data = (
+        b"Manifest-Version: 1.0\r\nCreated-By: x\r\n\r\n"
+        b"Name: a/very/long/" + b"n" * 60 + b"\r\n more.xml\r\nSHA-256-Digest: abc=\r\n\r\n"
+    )
     main, entry = parse_sections(data)
     assert main.raw == b"Manifest-Version: 1.0\r\nCreated-By: x\r\n\r\n"
     assert main.raw + entry.raw == data

@@ -26,8 +26,7 @@ STOREPASS_ENV = "TEST_JSON_STOREPASS"
 
 def run(*args: str | Path, command: Any = main, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """Run a command with --format json; its standard output must be exactly one report that the schema accepts."""
-    result = CliRunner().invoke(command, [*(str(a) for a in args), "--format", "json"], env=env,
-                                catch_exceptions=False)
+    result = CliRunner().invoke(command, [*(str(a) for a in args), "--format", "json"], env=env, catch_exceptions=False)
     report: dict[str, Any] = json.loads(result.stdout)
     jsonschema.validate(report, SCHEMA)
     assert report["version"] == JSON_REPORT_VERSION == 2
@@ -58,7 +57,8 @@ def test_validate(make_connector: Callable[..., Path], broken: Path) -> None:
 
 
 def test_package_reports_the_taco_the_minimum_version_with_reasons_and_vendor_fields(
-        sample_copy: Callable[[str], Path], tmp_path: Path) -> None:
+    sample_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
     code, report = run(sample_copy("acme_jdbc"), "-d", tmp_path / "out", "-l", tmp_path, command=package_command)
     assert code == 0 and report["command"] == "package"
     (result,) = report["results"]
@@ -95,6 +95,7 @@ def test_inspect(unsigned_taco: Path, tmp_path: Path) -> None:
     assert result["archive"]["signature_files"] == [] and result["findings"] == []
 
     import zipfile
+
     stray = tmp_path / "stray.taco"
     with zipfile.ZipFile(unsigned_taco) as source, zipfile.ZipFile(stray, "w") as target:
         for info in source.infolist():
@@ -107,16 +108,31 @@ def test_inspect(unsigned_taco: Path, tmp_path: Path) -> None:
     assert stray_finding["path"] == str(stray)
     github = CliRunner().invoke(main, ["inspect", str(stray), "--format", "github"])
     assert github.exit_code == 1
-    assert github.stdout.splitlines() == [f"::error file={stray},title=taco-entry-unreferenced::an entry that no "
-                                          "connector file references: nobody-uses-me.js (hint: package the connector "
-                                          "folder again: `package` writes only the files it references)"]
+    assert github.stdout.splitlines() == [
+        f"::error file={stray},title=taco-entry-unreferenced::an entry that no "
+        "connector file references: nobody-uses-me.js (hint: package the connector "
+        "folder again: `package` writes only the files it references)"
+    ]
 
 
 def test_sign_and_verify(unsigned_taco: Path, pki: Pki, tsa: LoopbackTsa, tmp_path: Path) -> None:
     keystore = pki.write_p12(pki.codesign, "signer")
     signed = tmp_path / "signed.taco"
-    code, report = run("sign", unsigned_taco, "-o", signed, "--keystore", keystore, "--alias", "author",
-                       "--storepass-env", STOREPASS_ENV, "--tsa", tsa.url, env={STOREPASS_ENV: PASSWORD})
+    code, report = run(
+        "sign",
+        unsigned_taco,
+        "-o",
+        signed,
+        "--keystore",
+        keystore,
+        "--alias",
+        "author",
+        "--storepass-env",
+        STOREPASS_ENV,
+        "--tsa",
+        tsa.url,
+        env={STOREPASS_ENV: PASSWORD},
+    )
     assert code == 0 and report["command"] == "sign"
     section = report["results"][0]["signed"]
     assert report["results"][0]["findings"] == []  # a CA-issued certificate and a timestamp: nothing to warn about
@@ -136,9 +152,13 @@ def test_sign_and_verify(unsigned_taco: Path, pki: Pki, tsa: LoopbackTsa, tmp_pa
 def test_a_report_that_breaks_the_shape_is_refused(make_connector: Callable[..., Path]) -> None:
     # the schema is strict: these would pass a lax one, so a drift between writer and schema shows
     _, report = run("validate", make_connector())
-    for break_it in (lambda r: r.update(version=1), lambda r: r["results"][0].pop("connector"),
-                     lambda r: r["results"][0].update(extra=1), lambda r: r.update(command="install"),
-                     lambda r: r["results"][0]["connector"].update(min_version_reasons="2020.3")):
+    for break_it in (
+        lambda r: r.update(version=1),
+        lambda r: r["results"][0].pop("connector"),
+        lambda r: r["results"][0].update(extra=1),
+        lambda r: r.update(command="install"),
+        lambda r: r["results"][0]["connector"].update(min_version_reasons="2020.3"),
+    ):
         copy = json.loads(json.dumps(report))
         break_it(copy)
         with pytest.raises(jsonschema.ValidationError):
@@ -155,9 +175,25 @@ def test_python_dash_o_gives_the_same_report(broken: Path, tmp_path: Path, force
     reports = []
     for flags in ([], ["-O"]):
         dest = tmp_path / f"out{len(reports)}"
-        proc = subprocess.run([PYTHON, *flags, "-m", "connector_packager.package", str(broken), "-d", str(dest),
-                               "-l", str(tmp_path), "--format", "json", *(["--force-package"] if force else [])],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [
+                PYTHON,
+                *flags,
+                "-m",
+                "connector_packager.package",
+                str(broken),
+                "-d",
+                str(dest),
+                "-l",
+                str(tmp_path),
+                "--format",
+                "json",
+                *(["--force-package"] if force else []),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 1, proc.stderr
         report = json.loads(proc.stdout)
         jsonschema.validate(report, SCHEMA)

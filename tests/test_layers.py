@@ -52,7 +52,13 @@ def test_lint_imports_passes() -> None:
     lint_imports = shutil.which("lint-imports", path=str(Path(PYTHON).parent)) or shutil.which("lint-imports")
     if lint_imports is None:
         pytest.skip("import-linter is not installed (pip install -e '.[test]')")
-    proc = subprocess.run([lint_imports], cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(REPO)})
+    proc = subprocess.run(
+        [lint_imports],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(REPO)},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 broken" in proc.stdout

@@ -84,8 +84,7 @@ def test_validate_recursive_on_a_folder_without_connectors(tmp_path: Path) -> No
     (tmp_path / "empty" / "readme.txt").write_text("nothing here")
     result = CliRunner().invoke(main, ["validate", "--recursive", str(tmp_path / "empty")])
     assert result.exit_code == 1
-    assert f"no connector (a folder with manifest.xml) or .trex file was found in {tmp_path / 'empty'}" \
-        in result.output
+    assert f"no connector (a folder with manifest.xml) or .trex file was found in {tmp_path / 'empty'}" in result.output
     assert "manifest.xml is missing" not in result.output
 
 
@@ -100,10 +99,13 @@ def test_a_manifest_spelt_in_another_case(make_connector: Callable[..., Path]) -
     assert "found Manifest.xml: names are case-sensitive in Tableau" in finding.message
 
 
-@pytest.mark.parametrize(("on_disk", "referenced"), [("ConnectionBuilder.js", "connectionBuilder.js"),
-                                                    ("Fields.XML", "fields.xml"), ("sub/B.js", "sub/b.js")])
-def test_a_referenced_file_spelt_in_another_case(make_connector: Callable[..., Path], on_disk: str,
-                                                 referenced: str) -> None:
+@pytest.mark.parametrize(
+    ("on_disk", "referenced"),
+    [("ConnectionBuilder.js", "connectionBuilder.js"), ("Fields.XML", "fields.xml"), ("sub/B.js", "sub/b.js")],
+)
+def test_a_referenced_file_spelt_in_another_case(
+    make_connector: Callable[..., Path], on_disk: str, referenced: str
+) -> None:
     """The classic Windows-to-Linux CI trap: the reference and the file differ only in case."""
     kind, default = ("connection-fields", "fields.xml") if referenced.endswith(".xml") else ("script", "builder.js")
     source = BASE_FILES[default]
@@ -127,13 +129,17 @@ def test_a_missing_file_with_no_other_spelling_says_only_missing(make_connector:
 # ------------------------------------------------------------ files that do not parse
 
 
-@pytest.mark.parametrize("breakage", [
-    lambda text: text.replace("</vendor-information>", "</vendor-informatio>"),
-    lambda text: text.replace("Tiny Co", "Tiny \xe9 Co").encode("latin-1"),
-    lambda text: text + "<trailing/>",
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda text: text.replace("</vendor-information>", "</vendor-informatio>"),
+        lambda text: text.replace("Tiny Co", "Tiny \xe9 Co").encode("latin-1"),
+        lambda text: text + "<trailing/>",
+    ],
+)
 def test_a_manifest_that_does_not_parse_gets_only_its_parse_error(
-        make_connector: Callable[..., Path], tmp_path: Path, breakage: Callable[[str], str | bytes]) -> None:
+    make_connector: Callable[..., Path], tmp_path: Path, breakage: Callable[[str], str | bytes]
+) -> None:
     """The class is in the file; once the file fails to parse nothing is said about its content."""
     folder = make_connector({"manifest.xml": breakage(BASE_FILES["manifest.xml"])})
     report = check_connector(folder)
@@ -143,24 +149,34 @@ def test_a_manifest_that_does_not_parse_gets_only_its_parse_error(
     assert row.split()[:3] == ["FAIL", str(folder), "1"], row  # no "?" for the class it could not read
 
 
-@pytest.mark.parametrize(("name", "old", "new"), [("fields.xml", "</connection-fields>", "</connection-field>"),
-                                                ("resolver.tdr", "</tdr>", "</tdrx>"),
-                                                ("dialect.tdd", 'version="18.1"/>', 'version="18.1">')])
-def test_any_file_that_does_not_parse_gets_only_its_parse_error(make_connector: Callable[..., Path], name: str,
-                                                                old: str, new: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("fields.xml", "</connection-fields>", "</connection-field>"),
+        ("resolver.tdr", "</tdr>", "</tdrx>"),
+        ("dialect.tdd", 'version="18.1"/>', 'version="18.1">'),
+    ],
+)
+def test_any_file_that_does_not_parse_gets_only_its_parse_error(
+    make_connector: Callable[..., Path], name: str, old: str, new: str
+) -> None:
     assert old in BASE_FILES[name]
     report = check_connector(make_connector({name: BASE_FILES[name].replace(old, new)}))
     assert [(f.rule, f.file) for f in report.findings] == [("xml-not-well-formed", name)]
 
 
-@pytest.mark.parametrize(("declaration", "encoded", "says"), [
-    ('<?xml version="1.0" encoding="utf-8"?>', "latin-1", "declared utf-8"),
-    ("", "latin-1", "UTF-8, as no encoding is declared"),
-    ('<?xml version="1.0" encoding="UTF-8"?>', "cp1252", "declared UTF-8"),
-    ("<?xml version='1.0' encoding='ascii'?>", "utf-8", "declared ascii"),
-])
-def test_bytes_that_are_not_text_in_the_declared_encoding(make_connector: Callable[..., Path], declaration: str,
-                                                          encoded: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("declaration", "encoded", "says"),
+    [
+        ('<?xml version="1.0" encoding="utf-8"?>', "latin-1", "declared utf-8"),
+        ("", "latin-1", "UTF-8, as no encoding is declared"),
+        ('<?xml version="1.0" encoding="UTF-8"?>', "cp1252", "declared UTF-8"),
+        ("<?xml version='1.0' encoding='ascii'?>", "utf-8", "declared ascii"),
+    ],
+)
+def test_bytes_that_are_not_text_in_the_declared_encoding(
+    make_connector: Callable[..., Path], declaration: str, encoded: str, says: str
+) -> None:
     text = BASE_FILES["fields.xml"].replace('<?xml version="1.0" encoding="utf-8"?>', declaration)
     text = text.replace('label="Server"', 'label="Serveur \u00e9t\u00e9"')
     data = text.encode(encoded)
@@ -191,18 +207,25 @@ def test_a_syntax_error_in_good_utf8_keeps_the_parser_message(make_connector: Ca
 # ------------------------------------------------------------ values that are almost allowed
 
 
-@pytest.mark.parametrize(("file", "old", "new", "meant"), [
-    ("fields.xml", 'value-type="string" category="endpoint"', 'value-type="strnig" category="endpoint"', "string"),
-    ("fields.xml", 'category="endpoint"', 'category="endpiont"', "endpoint"),
-    ("dialog.tcd", 'value="Basic"', 'value="basic"', "Basic"),
-    ("dialog.tcd", 'value="Basic"', 'value="BasicUsernameOnly"', "BasicUserNameOnly"),
-])
-def test_a_value_close_to_an_allowed_one_gets_a_suggestion(make_connector: Callable[..., Path], file: str,
-                                                           old: str, new: str, meant: str) -> None:
-    dialog = ('<?xml version="1.0" encoding="utf-8"?>\n<connection-dialog class="tiny">\n  <connection-config>\n'
-              '    <authentication-mode value="Basic"/>\n  </connection-config>\n</connection-dialog>\n')
-    manifest = BASE_FILES["manifest.xml"].replace('  <connection-fields file="fields.xml"/>\n',
-                                                  '  <connection-dialog file="dialog.tcd"/>\n')
+@pytest.mark.parametrize(
+    ("file", "old", "new", "meant"),
+    [
+        ("fields.xml", 'value-type="string" category="endpoint"', 'value-type="strnig" category="endpoint"', "string"),
+        ("fields.xml", 'category="endpoint"', 'category="endpiont"', "endpoint"),
+        ("dialog.tcd", 'value="Basic"', 'value="basic"', "Basic"),
+        ("dialog.tcd", 'value="Basic"', 'value="BasicUsernameOnly"', "BasicUserNameOnly"),
+    ],
+)
+def test_a_value_close_to_an_allowed_one_gets_a_suggestion(
+    make_connector: Callable[..., Path], file: str, old: str, new: str, meant: str
+) -> None:
+    dialog = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<connection-dialog class="tiny">\n  <connection-config>\n'
+        '    <authentication-mode value="Basic"/>\n  </connection-config>\n</connection-dialog>\n'
+    )
+    manifest = BASE_FILES["manifest.xml"].replace(
+        '  <connection-fields file="fields.xml"/>\n', '  <connection-dialog file="dialog.tcd"/>\n'
+    )
     files = {"manifest.xml": manifest, "dialog.tcd": dialog} if file == "dialog.tcd" else {}
     source = files.get(file, BASE_FILES.get(file, ""))
     assert old in source

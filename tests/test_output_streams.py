@@ -27,8 +27,9 @@ def failing(make_connector: Callable[..., Path]) -> Path:
 
 
 @pytest.mark.parametrize("connector", ["failing", "passing"])
-def test_package_prints_the_same_result_as_validate(connector: str, failing: Path,
-                                                    make_connector: Callable[..., Path], tmp_path: Path) -> None:
+def test_package_prints_the_same_result_as_validate(
+    connector: str, failing: Path, make_connector: Callable[..., Path], tmp_path: Path
+) -> None:
     folder = failing if connector == "failing" else make_connector()
     validated = invoke(main, "validate", folder)
     packaged = invoke(package_command, folder, "-d", tmp_path / "out", "-l", tmp_path)
@@ -55,13 +56,16 @@ def test_verbose_debug_lines_stay_on_stderr(make_connector: Callable[..., Path],
 def test_inspect_sign_and_verify_print_their_result_on_stdout(unsigned_taco: Path, tmp_path: Path) -> None:
     inspected = invoke(main, "inspect", unsigned_taco)
     assert inspected.exit_code == 0 and inspected.stderr == ""
-    assert inspected.stdout.splitlines()[0] == str(unsigned_taco) and "OK: a well-formed connector archive" in \
-        inspected.stdout
+    assert (
+        inspected.stdout.splitlines()[0] == str(unsigned_taco)
+        and "OK: a well-formed connector archive" in inspected.stdout
+    )
 
     key, chain = self_signed_code_signer(tmp_path, "Streams test signer")
     signed = tmp_path / "signed.taco"
-    sign = invoke(main, "sign", unsigned_taco, "-o", signed, "--key", key, "--cert-chain", chain, "--alias", "a",
-                  "--no-timestamp")
+    sign = invoke(
+        main, "sign", unsigned_taco, "-o", signed, "--key", key, "--cert-chain", chain, "--alias", "a", "--no-timestamp"
+    )
     assert sign.exit_code == 0 and sign.stderr == ""  # the Next: hint is for a terminal only
     lines = sign.stdout.splitlines()
     assert lines[-1] == f"Signed {signed} as A without a timestamp."

@@ -16,9 +16,12 @@ from tests.pki import Identity, Pki
 from tests.test_sign_verify import verify
 from tests.tsa_server import LoopbackTsa
 
-MODULE_CANDIDATES = [os.environ.get("SOFTHSM2_MODULE", ""), "/usr/lib/softhsm/libsofthsm2.so",
-                     "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-                     "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so"]
+MODULE_CANDIDATES = [
+    os.environ.get("SOFTHSM2_MODULE", ""),
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+]
 MODULE = next((Path(p) for p in MODULE_CANDIDATES if p and Path(p).is_file()), None)
 TOKEN, PIN, SO_PIN = "cp-test", "123456", "654321"
 
@@ -51,20 +54,44 @@ class Token:
         if with_cert:
             cert = folder / f"{label}.der"
             cert.write_bytes(identity.cert.public_bytes(Encoding.DER))
-            subprocess.run([PYTHON, "-c", STORE_CERTIFICATE, str(self.module), TOKEN, PIN, label, str(cert)],
-                           env=self.env, check=True, capture_output=True)
+            subprocess.run(
+                [PYTHON, "-c", STORE_CERTIFICATE, str(self.module), TOKEN, PIN, label, str(cert)],
+                env=self.env,
+                check=True,
+                capture_output=True,
+            )
 
-    def sign(self, taco: Path, alias: str, *extra: str, pin: str = PIN,
-             label: str = TOKEN) -> subprocess.CompletedProcess[str]:
+    def sign(
+        self, taco: Path, alias: str, *extra: str, pin: str = PIN, label: str = TOKEN
+    ) -> subprocess.CompletedProcess[str]:
         return sign_with_module(taco, self.module, label, alias, self.env, *extra, pin=pin)
 
 
-def sign_with_module(taco: Path, module: Path, label: str, alias: str, env: dict[str, str], *extra: str,
-                     pin: str = PIN) -> subprocess.CompletedProcess[str]:
+def sign_with_module(
+    taco: Path, module: Path, label: str, alias: str, env: dict[str, str], *extra: str, pin: str = PIN
+) -> subprocess.CompletedProcess[str]:
     """``connector-packager sign`` with a key on a PKCS#11 token, the PIN given through the environment."""
-    return subprocess.run([PYTHON, "-m", "connector_packager", "sign", str(taco), "--pkcs11-module", str(module),
-                           "--token-label", label, "--pin-env", "TOKEN_PIN", "--alias", alias, *extra],
-                          env={**env, "TOKEN_PIN": pin}, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "connector_packager",
+            "sign",
+            str(taco),
+            "--pkcs11-module",
+            str(module),
+            "--token-label",
+            label,
+            "--pin-env",
+            "TOKEN_PIN",
+            "--alias",
+            alias,
+            *extra,
+        ],
+        env={**env, "TOKEN_PIN": pin},
+        capture_output=True,
+        text=True,
+    )
 
 
 def new_token(folder: Path, label: str) -> Token:
@@ -97,8 +124,9 @@ def token(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Token:
     return hsm
 
 
-def test_rsa_key_on_the_token_signs_a_taco_verify_accepts(token: Token, pki: Pki, tsa: LoopbackTsa,
-                                                          unsigned_taco: Path) -> None:
+def test_rsa_key_on_the_token_signs_a_taco_verify_accepts(
+    token: Token, pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path
+) -> None:
     signed = token.sign(unsigned_taco, "author", "--tsa", tsa.url)
     assert signed.returncode == 0, signed.stderr
     result = verify(pki, unsigned_taco)

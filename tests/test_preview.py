@@ -32,17 +32,29 @@ CONFORMANCE = SHARED / "conformance" / "cases"
 #: The SDK's own connectors in the conformance corpus (valid ones with a resolver; scripts are placeholders
 #: there, so each copy gets a builder that passes every attribute through FormatKeyValuePair).
 EXPECTED = json.loads((SHARED / "conformance" / "expected.json").read_text()) if CONFORMANCE.is_dir() else {}
-SDK_CASES = sorted(p.name for p in CONFORMANCE.glob("*") if p.name.startswith(("sample-", "tr-"))
-                   and any(p.glob("connectionResolver.*")) and EXPECTED.get(p.name, {}).get("valid")
-                   and EXPECTED[p.name].get("spec_expected", {}).get("valid", True)) if CONFORMANCE.is_dir() else []
-ECHO_BUILDER = ("(function (attr) { var out = [];\n"
-                "  Object.keys(attr).sort().forEach(function (k) {\n"
-                "    out.push(connectionHelper.FormatKeyValuePair(k, attr[k])); });\n"
-                "  return out; })\n")
+SDK_CASES = (
+    sorted(
+        p.name
+        for p in CONFORMANCE.glob("*")
+        if p.name.startswith(("sample-", "tr-"))
+        and any(p.glob("connectionResolver.*"))
+        and EXPECTED.get(p.name, {}).get("valid")
+        and EXPECTED[p.name].get("spec_expected", {}).get("valid", True)
+    )
+    if CONFORMANCE.is_dir()
+    else []
+)
+ECHO_BUILDER = (
+    "(function (attr) { var out = [];\n"
+    "  Object.keys(attr).sort().forEach(function (k) {\n"
+    "    out.push(connectionHelper.FormatKeyValuePair(k, attr[k])); });\n"
+    "  return out; })\n"
+)
 SCREENSHOTS = os.environ.get("CONNECTOR_PACKAGER_SCREENSHOTS") == "1"
 
 
 # ---------------------------------------------------------------- the page without a browser
+
 
 def run_preview(*args: str) -> Any:
     return CliRunner().invoke(main, ["preview", *args], catch_exceptions=False)
@@ -61,8 +73,9 @@ def test_preview_writes_a_self_contained_page(tmp_path: Path) -> None:
 
 
 def test_preview_exit_codes(tmp_path: Path, make_connector: Callable[..., Path]) -> None:
-    bad = make_connector({"fields.xml": "<connection-fields><field name='warehouse' label='x' "
-                                        "value-type='string'/></connection-fields>"})
+    bad = make_connector(
+        {"fields.xml": "<connection-fields><field name='warehouse' label='x' value-type='string'/></connection-fields>"}
+    )
     assert run_preview(str(bad), "-o", str(tmp_path / "x.html")).exit_code == 1
     assert not (tmp_path / "x.html").exists()
     assert run_preview(str(tmp_path / "missing"), "-o", str(tmp_path / "y.html")).exit_code == 2
@@ -87,8 +100,12 @@ def test_connector_text_cannot_break_out_of_the_page(make_connector: Callable[..
 
 def test_connector_text_that_spells_a_placeholder_stays_text(make_connector: Callable[..., Path]) -> None:
     name = "T @@RUNTIME@@ @@MODEL@@ @@NONCE@@ @@TITLE@@"
-    folder = make_connector({"manifest.xml": BASE_FILES["manifest.xml"].replace('name="Tiny"', f'name="{name}"'),
-                             "fields.xml": BASE_FILES["fields.xml"].replace('label="Server"', f'label="{name}"')})
+    folder = make_connector(
+        {
+            "manifest.xml": BASE_FILES["manifest.xml"].replace('name="Tiny"', f'name="{name}"'),
+            "fields.xml": BASE_FILES["fields.xml"].replace('label="Server"', f'label="{name}"'),
+        }
+    )
     preview = build_preview(folder)
     assert preview.page is not None
     title = preview.page.split("<title>", 1)[1].split("</title>", 1)[0]
@@ -100,6 +117,7 @@ def test_connector_text_that_spells_a_placeholder_stays_text(make_connector: Cal
 
 # ---------------------------------------------------------------- the browser
 
+
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
@@ -109,9 +127,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1100,820",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1100,820",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_script_timeout(20)
@@ -136,7 +162,8 @@ class Page:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             state, runs = self.driver.execute_script(
-                "return [document.body.getAttribute('data-cp-state'), document.body.getAttribute('data-cp-runs')]")
+                "return [document.body.getAttribute('data-cp-state'), document.body.getAttribute('data-cp-runs')]"
+            )
             if state == "ready" and runs is not None and int(runs) > self.runs:
                 self.runs = int(runs)
                 result: dict[str, Any] = self.driver.execute_script("return window.cpLastResult")
@@ -146,11 +173,15 @@ class Page:
 
     def set(self, name: str, value: str | bool) -> dict[str, Any]:
         """Type (or tick) a value as a user would, through the widget's own events; the new result."""
-        self.driver.execute_script("""
+        self.driver.execute_script(
+            """
             var w = document.querySelector('[data-input="' + arguments[0] + '"]');
             if (w.type === 'checkbox') { w.checked = arguments[1]; w.dispatchEvent(new Event('change')); }
             else if (w.tagName === 'SELECT') { w.value = arguments[1]; w.dispatchEvent(new Event('change')); }
-            else { w.value = arguments[1]; w.dispatchEvent(new Event('input')); }""", name, value)
+            else { w.value = arguments[1]; w.dispatchEvent(new Event('input')); }""",
+            name,
+            value,
+        )
         return self.wait()
 
     def type_keys(self, name: str, text: str) -> dict[str, Any]:
@@ -160,10 +191,13 @@ class Page:
         widget.clear()
         widget.send_keys(text)
         deadline = time.monotonic() + 10
-        while self.driver.execute_script("var n = arguments[0]; return document.body.getAttribute('data-cp-state') "
-                                         "=== 'ready' && window.cpLastResult && (window.cpLastResult.attributes || [])"
-                                         ".filter(function (a) { return a.name === n; })"
-                                         ".map(function (a) { return a.value; })[0]", name) not in (text, "********"):
+        while self.driver.execute_script(
+            "var n = arguments[0]; return document.body.getAttribute('data-cp-state') "
+            "=== 'ready' && window.cpLastResult && (window.cpLastResult.attributes || [])"
+            ".filter(function (a) { return a.name === n; })"
+            ".map(function (a) { return a.value; })[0]",
+            name,
+        ) not in (text, "********"):
             assert time.monotonic() < deadline, "the page never caught up with the typing"
             time.sleep(0.05)
         self.runs = int(self.driver.execute_script("return document.body.getAttribute('data-cp-runs')"))
@@ -177,13 +211,16 @@ class Page:
         return result
 
     def visible(self, name: str) -> bool:
-        return bool(self.driver.execute_script(
-            "var r = document.querySelector('[data-field=\"' + arguments[0] + '\"]'); "
-            "return !!r && !r.hidden && r.offsetParent !== null;", name))
+        return bool(
+            self.driver.execute_script(
+                "var r = document.querySelector('[data-field=\"' + arguments[0] + '\"]'); "
+                "return !!r && !r.hidden && r.offsetParent !== null;",
+                name,
+            )
+        )
 
     def text(self, element_id: str) -> str:
-        return str(self.driver.execute_script("return document.getElementById(arguments[0]).textContent",
-                                              element_id))
+        return str(self.driver.execute_script("return document.getElementById(arguments[0]).textContent", element_id))
 
     def sign_in_enabled(self) -> bool:
         return not self.driver.execute_script("return document.getElementById('cp-signin').disabled")
@@ -223,8 +260,12 @@ def assert_agree(page: dict[str, Any], cli: dict[str, Any]) -> None:
 def fill_everything(page: Page) -> dict[str, str]:
     """Give every widget a value other than its default: text, the last option, the box toggled."""
     values: dict[str, str] = {}
-    model = {f["name"]: f for f in page.driver.execute_script(
-        "return JSON.parse(document.getElementById('cp-model').textContent).connector.fields")}
+    model = {
+        f["name"]: f
+        for f in page.driver.execute_script(
+            "return JSON.parse(document.getElementById('cp-model').textContent).connector.fields"
+        )
+    }
     for widget in page.widgets():
         name, field = widget["name"], model[widget["name"]]
         if not page.visible(name) and field["category"] != "advanced":
@@ -254,8 +295,9 @@ def test_every_sample_page_agrees_with_the_cli(open_page: Callable[[Path], Page]
 
 
 @pytest.mark.parametrize("case", SDK_CASES)
-def test_every_sdk_example_page_agrees_with_the_cli(open_page: Callable[[Path], Page], tmp_path: Path,
-                                                    case: str) -> None:
+def test_every_sdk_example_page_agrees_with_the_cli(
+    open_page: Callable[[Path], Page], tmp_path: Path, case: str
+) -> None:
     folder = tmp_path / case
     shutil.copytree(CONFORMANCE / case, folder)
     for builder in folder.glob("connectionBuilder.js"):
@@ -297,8 +339,9 @@ def test_passwords_are_masked(open_page: Callable[[Path], Page]) -> None:
     assert "hunter2" not in page.text("cp-output") and "PWD=********" in page.text("cp-connect-string")
 
 
-def test_hidden_fields_are_listed_apart_and_advanced_fields_on_their_tab(open_page: Callable[[Path], Page],
-                                                                          browser: Any) -> None:
+def test_hidden_fields_are_listed_apart_and_advanced_fields_on_their_tab(
+    open_page: Callable[[Path], Page], browser: Any
+) -> None:
     page = open_page(SAMPLES / "acme_oauth")
     assert not [w for w in page.widgets() if w["name"] == "authentication"]
     assert 'authentication = "oauth"' in page.text("cp-hidden-fields")
@@ -313,8 +356,9 @@ def test_v1_dialog_is_labelled_approximate(open_page: Callable[[Path], Page]) ->
     assert page.driver.execute_script("return !document.getElementById('cp-approx').hidden")
 
 
-def test_a_label_with_script_tags_stays_text(open_page: Callable[[Path], Page],
-                                             make_connector: Callable[..., Path]) -> None:
+def test_a_label_with_script_tags_stays_text(
+    open_page: Callable[[Path], Page], make_connector: Callable[..., Path]
+) -> None:
     evil = '</script><script>document.title="pwned"</script><img src=x onerror="document.title=1">'
     escaped = evil.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     folder = make_connector({"fields.xml": BASE_FILES["fields.xml"].replace('label="Server"', f'label="{escaped}"')})
@@ -324,19 +368,22 @@ def test_a_label_with_script_tags_stays_text(open_page: Callable[[Path], Page],
     assert page.driver.execute_script("return document.querySelectorAll('img').length") == 0
 
 
-@pytest.mark.parametrize("body, words", [
-    ("while (true) {}", "longer than"),
-    ("function f(n) { return f(n + 1) + 1; } return [String(f(0))];", "call stack"),
-    ("return [require('fs')];", "require is not available"),
-    ("return [fetch('https://example.com')];", "fetch is not available"),
-    ("var x = new XMLHttpRequest(); return [];", "XMLHttpRequest is not available"),
-    ("importScripts('https://example.com/x.js'); return [];", "importScripts is not available"),
-    ("return [import('https://example.com/x.js')];", "must return an array of strings"),
-    ("var a = []; while (true) { a.push(new Array(1e6).fill(1)); }", "stopped"),  # time limit or worker OOM
-])
-def test_hostile_scripts_end_within_the_limits_in_the_page(open_page: Callable[[Path], Page],
-                                                            make_connector: Callable[..., Path], body: str,
-                                                            words: str) -> None:
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("while (true) {}", "longer than"),
+        ("function f(n) { return f(n + 1) + 1; } return [String(f(0))];", "call stack"),
+        ("return [require('fs')];", "require is not available"),
+        ("return [fetch('https://example.com')];", "fetch is not available"),
+        ("var x = new XMLHttpRequest(); return [];", "XMLHttpRequest is not available"),
+        ("importScripts('https://example.com/x.js'); return [];", "importScripts is not available"),
+        ("return [import('https://example.com/x.js')];", "must return an array of strings"),
+        ("var a = []; while (true) { a.push(new Array(1e6).fill(1)); }", "stopped"),  # time limit or worker OOM
+    ],
+)
+def test_hostile_scripts_end_within_the_limits_in_the_page(
+    open_page: Callable[[Path], Page], make_connector: Callable[..., Path], body: str, words: str
+) -> None:
     folder = make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"})
     start = time.monotonic()
     page = open_page(folder)
@@ -372,16 +419,18 @@ def loopback_server() -> Iterator[tuple[str, list[str]]]:
     server.server_close()
 
 
-def test_the_page_and_its_scripts_reach_no_network(open_page: Callable[[Path], Page],
-                                                   make_connector: Callable[..., Path],
-                                                   loopback_server: tuple[str, list[str]]) -> None:
+def test_the_page_and_its_scripts_reach_no_network(
+    open_page: Callable[[Path], Page], make_connector: Callable[..., Path], loopback_server: tuple[str, list[str]]
+) -> None:
     """What the runtime does not block by name (the prototype's own fetch, a dynamic import) the page's
     Content-Security-Policy refuses, in the worker as in the page."""
     url, hits = loopback_server
-    body = (f"var u = {json.dumps(url)};\n"
-            "try { Object.getPrototypeOf(Object.getPrototypeOf(self)).fetch.call(self, u + '/fetch'); } catch (e) {}\n"
-            "try { import(u + '/import.js').catch(function () {}); } catch (e) {}\n"
-            "return ['done'];")
+    body = (
+        f"var u = {json.dumps(url)};\n"
+        "try { Object.getPrototypeOf(Object.getPrototypeOf(self)).fetch.call(self, u + '/fetch'); } catch (e) {}\n"
+        "try { import(u + '/import.js').catch(function () {}); } catch (e) {}\n"
+        "return ['done'];"
+    )
     page = open_page(make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"}))
     assert page.result()["url"] == "done"
     page.driver.execute_script("try { fetch(arguments[0] + '/page').catch(function () {}); } catch (e) {}", url)
@@ -389,28 +438,32 @@ def test_the_page_and_its_scripts_reach_no_network(open_page: Callable[[Path], P
     assert hits == []
 
 
-def test_the_scripts_cannot_reach_other_pages_of_the_file_origin(open_page: Callable[[Path], Page],
-                                                                 make_connector: Callable[..., Path],
-                                                                 browser: Any) -> None:
+def test_the_scripts_cannot_reach_other_pages_of_the_file_origin(
+    open_page: Callable[[Path], Page], make_connector: Callable[..., Path], browser: Any
+) -> None:
     """A BroadcastChannel reaches every page and worker of the same origin (all of file://): the CSP does not
     close it, so the runtime does; a listener in the page hears nothing."""
-    body = ("var said = [];\n"
-            "['BroadcastChannel', 'WebTransport', 'WebSocketStream', 'webkitRequestFileSystemSync'].forEach("
-            "function (n) { try { var c = new self[n]('cp-probe'); c.postMessage('escaped'); said.push(n + ' open'); }"
-            " catch (e) { said.push(String(e.message)); } });\n"
-            "return [said.join('; ')];")
+    body = (
+        "var said = [];\n"
+        "['BroadcastChannel', 'WebTransport', 'WebSocketStream', 'webkitRequestFileSystemSync'].forEach("
+        "function (n) { try { var c = new self[n]('cp-probe'); c.postMessage('escaped'); said.push(n + ' open'); }"
+        " catch (e) { said.push(String(e.message)); } });\n"
+        "return [said.join('; ')];"
+    )
     page = open_page(make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"}))
     heard = browser.execute_async_script(
         "var done = arguments[arguments.length - 1], heard = [], channel = new BroadcastChannel('cp-probe');"
         "channel.onmessage = function (m) { heard.push(m.data); }; window.cpEvaluateNow();"
-        "setTimeout(function () { channel.close(); done(heard); }, 1500);")
+        "setTimeout(function () { channel.close(); done(heard); }, 1500);"
+    )
     assert heard == []
     said = page.wait()["url"]
     assert "open" not in said and said.count("is not available to connector scripts") == 4
 
 
-def test_a_script_that_pollutes_the_builtins_is_reported_in_the_page(open_page: Callable[[Path], Page],
-                                                                     make_connector: Callable[..., Path]) -> None:
+def test_a_script_that_pollutes_the_builtins_is_reported_in_the_page(
+    open_page: Callable[[Path], Page], make_connector: Callable[..., Path]
+) -> None:
     body = "Object.prototype.toJSON = function () { return [1]; }; return ['x'];"
     page = open_page(make_connector({"builder.js": "(function (attr) {\n" + body + "\n})\n"}))
     assert "built-in objects" in page.text("cp-error")
@@ -418,10 +471,19 @@ def test_a_script_that_pollutes_the_builtins_is_reported_in_the_page(open_page: 
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(
-    list(";{}= ")), max_size=12), min_size=2, max_size=2))
-def test_engines_agree_and_odbc_pairs_round_trip(open_page: Callable[[Path], Page],
-                                                 make_connector: Callable[..., Path], texts: list[str]) -> None:
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(list(";{}= ")),
+            max_size=12,
+        ),
+        min_size=2,
+        max_size=2,
+    )
+)
+def test_engines_agree_and_odbc_pairs_round_trip(
+    open_page: Callable[[Path], Page], make_connector: Callable[..., Path], texts: list[str]
+) -> None:
     folder = round_trip_connector(make_connector)
     values = {"v-a": texts[0], "v-b": texts[1]}
     python = cli_json(folder, {**values, "server": "s"})
@@ -435,32 +497,48 @@ def test_engines_agree_and_odbc_pairs_round_trip(open_page: Callable[[Path], Pag
 def round_trip_connector(make_connector: Callable[..., Path]) -> Path:
     """Fields v-a and v-b; the URL is their FormatKeyValuePair pairs, the properties that URL parsed back."""
     fields = BASE_FILES["fields.xml"].replace(
-        "</connection-fields>", '  <field name="v-a" label="A" value-type="string" optional="true"/>\n'
-        '  <field name="v-b" label="B" value-type="string" optional="true"/>\n</connection-fields>')
-    tdr = BASE_FILES["resolver.tdr"].replace("<attr>password</attr>", "<attr>password</attr><attr>v-a</attr>"
-                                             "<attr>v-b</attr>")
-    return make_connector({
-        "fields.xml": fields, "resolver.tdr": tdr,
-        "builder.js": "(function (attr) { return [[connectionHelper.FormatKeyValuePair('A', attr['v-a']), "
-                      "connectionHelper.FormatKeyValuePair('B', attr['v-b'])].join(';')]; })",
-        "properties.js": "(function (attr) { var url = [connectionHelper.FormatKeyValuePair('A', attr['v-a']), "
-                         "connectionHelper.FormatKeyValuePair('B', attr['v-b'])].join(';'); "
-                         "return connectionHelper.ParseODBCConnectString(url); })"})
+        "</connection-fields>",
+        '  <field name="v-a" label="A" value-type="string" optional="true"/>\n'
+        '  <field name="v-b" label="B" value-type="string" optional="true"/>\n</connection-fields>',
+    )
+    tdr = BASE_FILES["resolver.tdr"].replace(
+        "<attr>password</attr>", "<attr>password</attr><attr>v-a</attr><attr>v-b</attr>"
+    )
+    return make_connector(
+        {
+            "fields.xml": fields,
+            "resolver.tdr": tdr,
+            "builder.js": "(function (attr) { return [[connectionHelper.FormatKeyValuePair('A', attr['v-a']), "
+            "connectionHelper.FormatKeyValuePair('B', attr['v-b'])].join(';')]; })",
+            "properties.js": "(function (attr) { var url = [connectionHelper.FormatKeyValuePair('A', attr['v-a']), "
+            "connectionHelper.FormatKeyValuePair('B', attr['v-b'])].join(';'); "
+            "return connectionHelper.ParseODBCConnectString(url); })",
+        }
+    )
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(), st.text(alphabet=st.characters(exclude_categories=("Cs",)) | st.sampled_from(list(";{}= "))))
 def test_format_and_parse_round_trip_in_the_embedded_engine(key_tail: str, value: str) -> None:
     key = "K" + "".join(c for c in key_tail if c.isalnum())
-    connector = {"jdbc": True, "fields": [], "scripts": [{
-        "role": "connection-properties", "file": "p.js",
-        "source": "(function (attr) { return connectionHelper.ParseODBCConnectString("
-                  "'X=1;' + connectionHelper.FormatKeyValuePair(attr.k, attr.v) + ';Y={;}'); })"}]}
+    connector = {
+        "jdbc": True,
+        "fields": [],
+        "scripts": [
+            {
+                "role": "connection-properties",
+                "file": "p.js",
+                "source": "(function (attr) { return connectionHelper.ParseODBCConnectString("
+                "'X=1;' + connectionHelper.FormatKeyValuePair(attr.k, attr.v) + ';Y={;}'); })",
+            }
+        ],
+    }
     result = evaluate(connector, {"k": key, "v": value}, {})
     assert result["properties"] == {"X": "1", key: value, "Y": ";"}
 
 
 # ---------------------------------------------------------------- screenshots in the docs
+
 
 @pytest.mark.skipif(not SCREENSHOTS, reason="set CONNECTOR_PACKAGER_SCREENSHOTS=1 to rewrite docs/preview-*.png")
 @pytest.mark.parametrize("sample", SAMPLE_CONNECTORS)
@@ -485,5 +563,3 @@ def test_committed_screenshots_exist(sample: str) -> None:
 
 def test_screenshot_switch_is_documented() -> None:
     assert "CONNECTOR_PACKAGER_SCREENSHOTS" in (REPO / "README.md").read_text(encoding="utf-8")
-
-

@@ -17,10 +17,15 @@ from tests.mutations import mutate, mutation
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sample=st.sampled_from(SAMPLE_CONNECTORS), file_pick=st.integers(min_value=0, max_value=100),
-       mutations=st.lists(mutation, min_size=1, max_size=3), validate_only=st.booleans())
-def test_mutated_connectors_never_crash(sample: str, file_pick: int, mutations: list[tuple[str, int, bytes]],
-                                        validate_only: bool) -> None:
+@given(
+    sample=st.sampled_from(SAMPLE_CONNECTORS),
+    file_pick=st.integers(min_value=0, max_value=100),
+    mutations=st.lists(mutation, min_size=1, max_size=3),
+    validate_only=st.booleans(),
+)
+def test_mutated_connectors_never_crash(
+    sample: str, file_pick: int, mutations: list[tuple[str, int, bytes]], validate_only: bool
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         folder = work / sample

@@ -15,8 +15,13 @@ FIELDS_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<connection-fields>\n'
 AUTH = '  <field name="authentication" label="Authentication" value-type="string" category="authentication"/>\n'
 
 
-def check_fields(make_connector: Callable[..., Path], body: str, *, attrs: list[str] | None = None,
-                 backwards_compatible: bool = False) -> Report:
+def check_fields(
+    make_connector: Callable[..., Path],
+    body: str,
+    *,
+    attrs: list[str] | None = None,
+    backwards_compatible: bool = False,
+) -> Report:
     """Check the base connector with its fields file replaced; the resolver lists every field name."""
     fields = FIELDS_HEAD + body + "</connection-fields>\n"
     names = attrs if attrs is not None else ["server", "dbname", "authentication", "username", "password"]
@@ -24,10 +29,15 @@ def check_fields(make_connector: Callable[..., Path], body: str, *, attrs: list[
 
     names += [n for n in re.findall(r'name="([^"]*)"', body) if n not in names]
     attr_list = "".join(f"<attr>{n}</attr>" for n in names)
-    tdr = re.sub(r"<attribute-list>.*?</attribute-list>", f"<attribute-list>{attr_list}</attribute-list>",
-                 BASE_FILES["resolver.tdr"], flags=re.DOTALL)
-    return check_connector(make_connector({"fields.xml": fields, "resolver.tdr": tdr}),
-                           backwards_compatible=backwards_compatible)
+    tdr = re.sub(
+        r"<attribute-list>.*?</attribute-list>",
+        f"<attribute-list>{attr_list}</attribute-list>",
+        BASE_FILES["resolver.tdr"],
+        flags=re.DOTALL,
+    )
+    return check_connector(
+        make_connector({"fields.xml": fields, "resolver.tdr": tdr}), backwards_compatible=backwards_compatible
+    )
 
 
 def field(name: str, extra: str = "", label: str | None = None, body: str = "") -> str:
@@ -57,14 +67,14 @@ def test_names_failing_the_schema_pattern(make_connector: Callable[..., Path], n
 
 def test_duplicate_names(make_connector: Callable[..., Path]) -> None:
     assert errors(check_fields(make_connector, AUTH + field("server"))) == []
-    assert errors(check_fields(make_connector, AUTH + field("server") + field("server"))) == [
-        ("field-duplicate", 5)]
+    assert errors(check_fields(make_connector, AUTH + field("server") + field("server"))) == [("field-duplicate", 5)]
 
 
 def test_only_password_may_be_secure(make_connector: Callable[..., Path]) -> None:
     assert errors(check_fields(make_connector, AUTH + field("password", 'secure="true"'))) == []
     assert errors(check_fields(make_connector, AUTH + field("v-key", 'secure="true"'))) == [
-        ("field-secure-not-password", 4)]
+        ("field-secure-not-password", 4)
+    ]
     # Tableau's packager compares secure with the literal "true": secure="1" is not secure to it.
     assert errors(check_fields(make_connector, AUTH + field("v-key", 'secure="1"'))) == []
 
@@ -80,8 +90,10 @@ def test_only_the_literal_true_makes_a_field_secure(make_connector: Callable[...
         assert ('only secure="true" counts' in finding.message) == means_true_to_xsd, finding.message
 
 
-@pytest.mark.parametrize(("name", "label"), [("v-epic-password", "Epic"), ("v-epic", "EpicPassword"),
-                                             ("v-api-token", "Key"), ("v-x", "Client SECRET")])
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("v-epic-password", "Epic"), ("v-epic", "EpicPassword"), ("v-api-token", "Key"), ("v-x", "Client SECRET")],
+)
 def test_non_secure_fields_must_not_look_secret(make_connector: Callable[..., Path], name: str, label: str) -> None:
     assert errors(check_fields(make_connector, AUTH + field(name, label=label))) == [("field-secret-word", 4)]
 
@@ -95,7 +107,8 @@ def test_instanceurl_needs_the_oauth_condition(make_connector: Callable[..., Pat
     other = '<conditions><condition field="authentication" value="basic"/></conditions>'
     assert errors(check_fields(make_connector, AUTH + field("instanceurl", body=condition))) == []
     assert errors(check_fields(make_connector, AUTH + field("instanceurl", body=other))) == [
-        ("instanceurl-not-oauth", 4)]
+        ("instanceurl-not-oauth", 4)
+    ]
     assert errors(check_fields(make_connector, AUTH + field("instanceurl"))) == [("instanceurl-not-oauth", 4)]
 
 
@@ -104,25 +117,36 @@ def test_required_advanced_field_needs_a_default(make_connector: Callable[..., P
     assert errors(check_fields(make_connector, AUTH + field("v-adv", ok))) == []
     assert errors(check_fields(make_connector, AUTH + field("v-adv", 'category="advanced" optional="true"'))) == []
     assert errors(check_fields(make_connector, AUTH + field("v-adv", 'category="advanced" optional="false"'))) == [
-        ("advanced-field-without-default", 4)]
-    assert errors(check_fields(make_connector, AUTH + field(
-        "v-adv", 'category="advanced" optional="false" default-value=""'))) == [("advanced-field-without-default", 4)]
+        ("advanced-field-without-default", 4)
+    ]
+    assert errors(
+        check_fields(make_connector, AUTH + field("v-adv", 'category="advanced" optional="false" default-value=""'))
+    ) == [("advanced-field-without-default", 4)]
     assert errors(check_fields(make_connector, AUTH + field("v-adv", 'category="advanced"'))) == []
 
 
 @pytest.mark.parametrize("value", ["1", " true", "false", "0"])
-def test_only_the_literal_true_makes_an_advanced_field_optional(make_connector: Callable[..., Path],
-                                                                value: str) -> None:
+def test_only_the_literal_true_makes_an_advanced_field_optional(
+    make_connector: Callable[..., Path], value: str
+) -> None:
     report = check_fields(make_connector, AUTH + field("v-adv", f'category="advanced" optional="{value}"'))
     assert errors(report) == [("advanced-field-without-default", 4)]
     assert ('only optional="true" counts' in report.errors[0].message) == (value in ("1", " true"))
 
 
-@pytest.mark.parametrize(("typo", "meant"), [("usrename", "username"), ("pasword", "password"),
-                                             ("sever", "server"), ("Port", "port"), ("authentification",
-                                                                                     "authentication")])
-def test_an_almost_allowed_field_name_gets_a_suggestion(make_connector: Callable[..., Path], typo: str,
-                                                        meant: str) -> None:
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("usrename", "username"),
+        ("pasword", "password"),
+        ("sever", "server"),
+        ("Port", "port"),
+        ("authentification", "authentication"),
+    ],
+)
+def test_an_almost_allowed_field_name_gets_a_suggestion(
+    make_connector: Callable[..., Path], typo: str, meant: str
+) -> None:
     finding = check_fields(make_connector, AUTH + field(typo, label="X")).errors[0]
     assert finding.rule == "field-name-not-allowed"
     assert finding.hint is not None

@@ -16,14 +16,18 @@ def with_attrs(tdr: str, names: list[str] | None) -> str:
     if names is None:
         return re.sub(r"\s*<connection-normalizer>.*?</connection-normalizer>", "", tdr, flags=re.DOTALL)
     attrs = "".join(f"<attr>{n}</attr>" for n in names)
-    return re.sub(r"<attribute-list>.*?</attribute-list>", f"<attribute-list>{attrs}</attribute-list>", tdr,
-                  flags=re.DOTALL)
+    return re.sub(
+        r"<attribute-list>.*?</attribute-list>", f"<attribute-list>{attrs}</attribute-list>", tdr, flags=re.DOTALL
+    )
 
 
 ALL = ["server", "dbname", "authentication", "username", "password"]
 
-TCD_MANIFEST = BASE_FILES["manifest.xml"].replace('superclass="jdbc"', 'superclass="odbc"').replace(
-    '<connection-fields file="fields.xml"/>', '<connection-dialog file="dialog.tcd"/>')
+TCD_MANIFEST = (
+    BASE_FILES["manifest.xml"]
+    .replace('superclass="jdbc"', 'superclass="odbc"')
+    .replace('<connection-fields file="fields.xml"/>', '<connection-dialog file="dialog.tcd"/>')
+)
 TCD = """<connection-dialog class="tiny"><connection-config>
 <authentication-mode value="Basic"/>{extra}
 </connection-config></connection-dialog>"""
@@ -43,9 +47,13 @@ def test_every_field_must_be_a_required_attribute(make_connector: Callable[..., 
 
 
 def test_instanceurl_need_not_be_a_required_attribute(make_connector: Callable[..., Path]) -> None:
-    fields = BASE_FILES["fields.xml"].replace("</connection-fields>", (
-        '<field name="instanceurl" label="URL" value-type="string"><conditions>'
-        '<condition field="authentication" value="oauth"/></conditions></field></connection-fields>'))
+    fields = BASE_FILES["fields.xml"].replace(
+        "</connection-fields>",
+        (
+            '<field name="instanceurl" label="URL" value-type="string"><conditions>'
+            '<condition field="authentication" value="oauth"/></conditions></field></connection-fields>'
+        ),
+    )
     assert codes(make_connector({"fields.xml": fields}))[0] == []
 
 
@@ -54,21 +62,27 @@ def test_inferred_resolver_allowed_without_tcd(make_connector: Callable[..., Pat
 
 
 def test_tcd_connector_needs_an_attribute_list(make_connector: Callable[..., Path]) -> None:
-    odbc_tdr = TDR.replace("<connection-properties><script file=\"properties.js\"/></connection-properties>", "")
+    odbc_tdr = TDR.replace('<connection-properties><script file="properties.js"/></connection-properties>', "")
     base = {"manifest.xml": TCD_MANIFEST, "dialog.tcd": TCD.format(extra=""), "fields.xml": None}
     assert codes(make_connector({**base, "resolver.tdr": odbc_tdr})) == ([], [])
     assert codes(make_connector({**base, "resolver.tdr": with_attrs(odbc_tdr, None)}))[0] == [
-        "tcd-needs-attribute-list"]
+        "tcd-needs-attribute-list"
+    ]
     # An empty <attribute-list/> already breaks the schema (it needs at least one <attr>).
-    empty = re.sub(r"<attribute-list>.*?</attribute-list>", "<attribute-list><!-- none --></attribute-list>",
-                   odbc_tdr, flags=re.DOTALL)
+    empty = re.sub(
+        r"<attribute-list>.*?</attribute-list>",
+        "<attribute-list><!-- none --></attribute-list>",
+        odbc_tdr,
+        flags=re.DOTALL,
+    )
     assert codes(make_connector({**base, "resolver.tdr": empty}))[0] == ["schema"]
 
 
 def test_jdbc_needs_non_empty_connection_properties(make_connector: Callable[..., Path]) -> None:
     missing = TDR.replace('<connection-properties><script file="properties.js"/></connection-properties>', "")
-    empty = TDR.replace('<connection-properties><script file="properties.js"/></connection-properties>',
-                        "<connection-properties/>")
+    empty = TDR.replace(
+        '<connection-properties><script file="properties.js"/></connection-properties>', "<connection-properties/>"
+    )
     assert codes(make_connector({"resolver.tdr": missing}))[0] == ["jdbc-connection-properties"]
     assert codes(make_connector({"resolver.tdr": empty}))[0] == ["jdbc-connection-properties"]
     odbc = BASE_FILES["manifest.xml"].replace('superclass="jdbc"', 'superclass="odbc"')
@@ -78,8 +92,14 @@ def test_jdbc_needs_non_empty_connection_properties(make_connector: Callable[...
 def test_warnings_for_attribute_list_without_authentication_or_server(make_connector: Callable[..., Path]) -> None:
     fields = BASE_FILES["fields.xml"]
     no_auth = with_attrs(TDR, ["server", "dbname", "username", "password"])
-    _, warnings = codes(make_connector({"resolver.tdr": no_auth, "fields.xml": fields.replace(
-        '<field name="authentication"', '<field name="v-authentication-mode"')}))
+    _, warnings = codes(
+        make_connector(
+            {
+                "resolver.tdr": no_auth,
+                "fields.xml": fields.replace('<field name="authentication"', '<field name="v-authentication-mode"'),
+            }
+        )
+    )
     assert "attribute-list-lacks-authentication" in warnings
     _, warnings = codes(make_connector({"resolver.tdr": with_attrs(TDR, [*ALL, "v-x"])}))
     assert warnings == []
@@ -89,7 +109,8 @@ def test_dbname_warning_when_metadata_database_is_on(make_connector: Callable[..
     no_dbname = with_attrs(TDR, [a for a in ALL if a != "dbname"])
     assert codes(make_connector({"resolver.tdr": no_dbname})) == ([], ["dbname-not-in-attribute-list"])
     manifest = BASE_FILES["manifest.xml"].replace(
-        '<connection-resolver', '<connection-metadata file="meta.xml"/>\n  <connection-resolver')
+        "<connection-resolver", '<connection-metadata file="meta.xml"/>\n  <connection-resolver'
+    )
     off = '<connection-metadata><database enabled="false"/></connection-metadata>'
     assert codes(make_connector({"resolver.tdr": no_dbname, "manifest.xml": manifest, "meta.xml": off})) == ([], [])
 
@@ -100,10 +121,11 @@ def test_default_sql_dialect_base_is_a_warning(make_connector: Callable[..., Pat
 
 
 def test_tcd_vendor_prompts_are_vendor_defined_fields(make_connector: Callable[..., Path]) -> None:
-    odbc_tdr = TDR.replace("<connection-properties><script file=\"properties.js\"/></connection-properties>", "")
+    odbc_tdr = TDR.replace('<connection-properties><script file="properties.js"/></connection-properties>', "")
     tcd = TCD.format(extra='<vendor1-prompt value="A"/><vendor3-prompt value="C"/>')
-    report = check_connector(make_connector({"manifest.xml": TCD_MANIFEST, "dialog.tcd": tcd, "fields.xml": None,
-                                             "resolver.tdr": odbc_tdr}))
+    report = check_connector(
+        make_connector({"manifest.xml": TCD_MANIFEST, "dialog.tcd": tcd, "fields.xml": None, "resolver.tdr": odbc_tdr})
+    )
     assert report.ok
     assert report.facts.vendor_defined_fields == ["vendor1", "vendor3"]
 

@@ -70,8 +70,10 @@ def assert_sound(schema: str, tree: etree._ElementTree, what: str) -> bool:
     if not first_pass_accepts(schema, tree):
         return False
     found = xmlschema_violations(schema, tree)
-    assert found == [], (f"libxml2 accepts what xmlschema rejects ({what}, {schema}): {found[0].message}\n"
-                         + etree.tostring(tree, encoding="unicode")[:2000])
+    assert found == [], (
+        f"libxml2 accepts what xmlschema rejects ({what}, {schema}): {found[0].message}\n"
+        + etree.tostring(tree, encoding="unicode")[:2000]
+    )
     return True
 
 
@@ -128,8 +130,9 @@ def test_the_trex_schema_is_judged_by_xmlschema_alone() -> None:
     trex = (SAMPLES / "extensions" / "kpi-tiles.trex").read_bytes()
     tree = parse_xml(re.sub(rb"<icon>[^<]*</icon>", b"<icon>:</icon>", trex))
     found = violations(TREX_SCHEMA, tree)
-    assert [v.message for v in found] == ["invalid value ':' for xs:base64Binary "
-                                          "(at /manifest/dashboard-extension/icon)"]
+    assert [v.message for v in found] == [
+        "invalid value ':' for xs:base64Binary (at /manifest/dashboard-extension/icon)"
+    ]
 
 
 @needs_shared
@@ -161,8 +164,9 @@ def test_first_pass_is_sound_on_edited_samples(pick: int, edits: list[tuple[str,
 
 @ENGINE_SETTINGS
 @given(pick=st.integers(min_value=0, max_value=1000), edits=st.lists(mutation, min_size=0, max_size=3))
-def test_our_xmlschema_call_gives_the_verdict_of_the_references_call(pick: int,
-                                                                      edits: list[tuple[str, int, bytes]]) -> None:
+def test_our_xmlschema_call_gives_the_verdict_of_the_references_call(
+    pick: int, edits: list[tuple[str, int, bytes]]
+) -> None:
     """Tableau's tool hands xmlschema the file itself (its own parser, expat: no comments, no processing
     instructions); we hand it the tree lxml parsed. Same verdicts, comments and PIs anywhere included, and
     what either parser refuses."""
@@ -185,7 +189,8 @@ def test_comments_and_processing_instructions_inside_text_are_not_children() -> 
     """Tableau's tool accepts them (xmlschema parses the file itself and drops them); so do we, on either path."""
     data = (SAMPLES / "acme_jdbc" / "connectionResolver.tdr").read_text(encoding="utf-8")
     edited = data.replace("<attr>server</attr>", "<attr>ser<!-- c -->ver</attr>", 1).replace(
-        '<script file="connectionBuilder.js"/>', '<script file="connectionBuilder.js"><?pi x?> <!-- c --></script>', 1)
+        '<script file="connectionBuilder.js"/>', '<script file="connectionBuilder.js"><?pi x?> <!-- c --></script>', 1
+    )
     assert edited.count("<!-- c -->") == 2
     tree = parse_xml(edited.encode())
     assert load_schema("tdr_latest.xsd").is_valid(io.BytesIO(edited.encode()))
@@ -204,19 +209,56 @@ _XML_CHARACTER = st.one_of(
 )
 _VALUE = st.one_of(
     st.text(_XML_CHARACTER, max_size=12),
-    st.sampled_from(["", " ", "true", "false", "1", "0", " true ", "TRUE", "+1", "-0", "-1", "01", "4294967295",
-                     "4294967296", "1.0", "https://example.com", "http://localhost:8080/x", "HTTPS://", "https://",
-                     "http://example.com", "a b", "2023.1", "2023.1.0-1", "10.2.x", "v-name", "\u0663\u0664"]),
-    st.builds(lambda pad, char, count: pad + char * count + pad, st.sampled_from(["", " ", "\t", "\n"]),
-              st.sampled_from(["a", "\u00e9", "\U0001f600", " "]), st.integers(min_value=995, max_value=1003)),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "true",
+            "false",
+            "1",
+            "0",
+            " true ",
+            "TRUE",
+            "+1",
+            "-0",
+            "-1",
+            "01",
+            "4294967295",
+            "4294967296",
+            "1.0",
+            "https://example.com",
+            "http://localhost:8080/x",
+            "HTTPS://",
+            "https://",
+            "http://example.com",
+            "a b",
+            "2023.1",
+            "2023.1.0-1",
+            "10.2.x",
+            "v-name",
+            "\u0663\u0664",
+        ]
+    ),
+    st.builds(
+        lambda pad, char, count: pad + char * count + pad,
+        st.sampled_from(["", " ", "\t", "\n"]),
+        st.sampled_from(["a", "\u00e9", "\U0001f600", " "]),
+        st.integers(min_value=995, max_value=1003),
+    ),
 )
 
 
 @ENGINE_SETTINGS
-@given(pick=st.integers(min_value=0, max_value=1000), element=st.integers(min_value=0, max_value=1000),
-       attribute=st.integers(min_value=0, max_value=100), as_text=st.booleans(), value=_VALUE)
-def test_first_pass_is_sound_on_changed_values(pick: int, element: int, attribute: int, as_text: bool,
-                                               value: str) -> None:
+@given(
+    pick=st.integers(min_value=0, max_value=1000),
+    element=st.integers(min_value=0, max_value=1000),
+    attribute=st.integers(min_value=0, max_value=100),
+    as_text=st.booleans(),
+    value=_VALUE,
+)
+def test_first_pass_is_sound_on_changed_values(
+    pick: int, element: int, attribute: int, as_text: bool, value: str
+) -> None:
     name, schema, data = SAMPLE_DOCUMENTS[pick % len(SAMPLE_DOCUMENTS)]
     tree = copy.deepcopy(parse_xml(data))
     elements = [el for el in tree.getroot().iter() if isinstance(el.tag, str)]
@@ -231,20 +273,59 @@ def test_first_pass_is_sound_on_changed_values(pick: int, element: int, attribut
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML = "http://www.w3.org/XML/1998/namespace"
 XS = "http://www.w3.org/2001/XMLSchema"
-_ATTRIBUTE_NAME = st.sampled_from([f"{{{XML}}}space", f"{{{XML}}}lang", f"{{{XML}}}base", f"{{{XML}}}id",
-                                   f"{{{XSI}}}type", f"{{{XSI}}}nil", f"{{{XSI}}}schemaLocation",
-                                   f"{{{XSI}}}noNamespaceSchemaLocation", "{urn:other}name", f"{{{XS}}}type",
-                                   "class", "name", "value", "file", "enabled", "type", "url", "operator", "bogus"])
-_ELEMENT_NAME = st.sampled_from(["attr", "field", "tdr", "connector-plugin", "dialect", "resources", "script",
-                                 "vendor-information", "connection-fields", "customization", "bogus",
-                                 f"{{{XS}}}element", f"{{{XS}}}schema", f"{{{XSI}}}type", "{urn:other}x"])
+_ATTRIBUTE_NAME = st.sampled_from(
+    [
+        f"{{{XML}}}space",
+        f"{{{XML}}}lang",
+        f"{{{XML}}}base",
+        f"{{{XML}}}id",
+        f"{{{XSI}}}type",
+        f"{{{XSI}}}nil",
+        f"{{{XSI}}}schemaLocation",
+        f"{{{XSI}}}noNamespaceSchemaLocation",
+        "{urn:other}name",
+        f"{{{XS}}}type",
+        "class",
+        "name",
+        "value",
+        "file",
+        "enabled",
+        "type",
+        "url",
+        "operator",
+        "bogus",
+    ]
+)
+_ELEMENT_NAME = st.sampled_from(
+    [
+        "attr",
+        "field",
+        "tdr",
+        "connector-plugin",
+        "dialect",
+        "resources",
+        "script",
+        "vendor-information",
+        "connection-fields",
+        "customization",
+        "bogus",
+        f"{{{XS}}}element",
+        f"{{{XS}}}schema",
+        f"{{{XSI}}}type",
+        "{urn:other}x",
+    ]
+)
 
 
 @ENGINE_SETTINGS
-@given(pick=st.integers(min_value=0, max_value=1000), element=st.integers(min_value=0, max_value=1000),
-       additions=st.lists(st.tuples(st.booleans(), _ATTRIBUTE_NAME, _ELEMENT_NAME, _VALUE), min_size=1, max_size=3))
+@given(
+    pick=st.integers(min_value=0, max_value=1000),
+    element=st.integers(min_value=0, max_value=1000),
+    additions=st.lists(st.tuples(st.booleans(), _ATTRIBUTE_NAME, _ELEMENT_NAME, _VALUE), min_size=1, max_size=3),
+)
 def test_first_pass_is_sound_with_added_attributes_and_children(
-        pick: int, element: int, additions: list[tuple[bool, str, str, str]]) -> None:
+    pick: int, element: int, additions: list[tuple[bool, str, str, str]]
+) -> None:
     name, schema, data = SAMPLE_DOCUMENTS[pick % len(SAMPLE_DOCUMENTS)]
     tree = copy.deepcopy(parse_xml(data))
     elements = [el for el in tree.getroot().iter() if isinstance(el.tag, str)]
@@ -258,15 +339,18 @@ def test_first_pass_is_sound_with_added_attributes_and_children(
     assert_sound(schema, tree, name)
 
 
-@pytest.mark.parametrize(("edit", "valid"), [
-    (("<attr>server</attr>", "<attr bogus='1'>server</attr>"), True),
-    (("<attr>server</attr>", "<attr xml:space='x'>server</attr>"), False),  # libxml2 (lxml 6) takes it
-    (("<attr>server</attr>", f"<attr><xs:element xmlns:xs='{XS}' name='1'/></attr>"), False),  # here too
-    (("<attr>server</attr>", "<attr><tdr/></attr>"), False),
-    (("<tdr ", "<tdr xml:lang='en' "), False),
-    (("<tdr ", f"<tdr xmlns:xsi='{XSI}' xsi:type='nothing' "), False),
-    (("<tdr ", f"<tdr xmlns:xsi='{XSI}' xsi:nil='true' "), False),
-])
+@pytest.mark.parametrize(
+    ("edit", "valid"),
+    [
+        (("<attr>server</attr>", "<attr bogus='1'>server</attr>"), True),
+        (("<attr>server</attr>", "<attr xml:space='x'>server</attr>"), False),  # libxml2 (lxml 6) takes it
+        (("<attr>server</attr>", f"<attr><xs:element xmlns:xs='{XS}' name='1'/></attr>"), False),  # here too
+        (("<attr>server</attr>", "<attr><tdr/></attr>"), False),
+        (("<tdr ", "<tdr xml:lang='en' "), False),
+        (("<tdr ", f"<tdr xmlns:xsi='{XSI}' xsi:type='nothing' "), False),
+        (("<tdr ", f"<tdr xmlns:xsi='{XSI}' xsi:nil='true' "), False),
+    ],
+)
 def test_what_the_engines_treat_differently_is_left_to_xmlschema(edit: tuple[str, str], valid: bool) -> None:
     """Attributes in the xsi: and xml: namespaces, and anything inside an element of any content, are judged
     by xmlschema (some of them it rejects where libxml2 accepts; an unknown xsi:type can stop it)."""
@@ -281,17 +365,33 @@ def test_what_the_engines_treat_differently_is_left_to_xmlschema(edit: tuple[str
 
 def test_an_unknown_xsi_type_is_a_violation_on_its_line() -> None:
     data = (SAMPLES / "acme_jdbc" / "connectionResolver.tdr").read_text(encoding="utf-8")
-    tree = parse_xml(data.replace("<attr>server</attr>", f"<attr xmlns:xsi='{XSI}' xsi:type='en'>server</attr>",
-                                  1).encode())
+    tree = parse_xml(
+        data.replace("<attr>server</attr>", f"<attr xmlns:xsi='{XSI}' xsi:type='en'>server</attr>", 1).encode()
+    )
     line = next(el.sourceline for el in tree.getroot().iter("attr") if el.get(f"{{{XSI}}}type"))
     found = violations("tdr_latest.xsd", tree)
     assert [(v.message, v.line) for v in found] == [
-        ("xmlschema cannot check this document: global component 'en' not found", line)]
+        ("xmlschema cannot check this document: global component 'en' not found", line)
+    ]
 
 
 def _imports_of_validate_only(folder: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "connector_packager.package", str(folder),
-                           "--validate-only", "-l", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "connector_packager.package",
+            str(folder),
+            "--validate-only",
+            "-l",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}
     assert "lxml.etree" in imported  # the check sees real imports
     return proc, imported
@@ -308,9 +408,10 @@ def test_a_schema_violation_is_judged_and_worded_by_xmlschema(tmp_path: Path) ->
     folder = tmp_path / "bad"
     shutil.copytree(SAMPLES / "acme_odbc", folder)
     manifest = folder / "manifest.xml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("<vendor-information>",
-                                                                      '<vendor-information bogus="1">'),
-                        encoding="utf-8")
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("<vendor-information>", '<vendor-information bogus="1">'),
+        encoding="utf-8",
+    )
     proc, imported = _imports_of_validate_only(folder, tmp_path)
     assert proc.returncode == 1
     assert "xmlschema" in imported

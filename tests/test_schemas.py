@@ -84,8 +84,10 @@ def test_same_verdicts_as_the_reference_schemas() -> None:
                 theirs = reference[schema].is_valid(candidate)
                 compared += 1
                 if ours != theirs:
-                    differences.append(f"{name} vs {schema}: ours={ours} reference={theirs}\n"
-                                       + etree.tostring(candidate, encoding="unicode")[:300])
+                    differences.append(
+                        f"{name} vs {schema}: ours={ours} reference={theirs}\n"
+                        + etree.tostring(candidate, encoding="unicode")[:300]
+                    )
     assert compared > 2000
     assert differences == []
 
@@ -105,17 +107,33 @@ def test_bundled_schemas_are_valid_xsd_in_strict_mode() -> None:
         xmlschema.XMLSchema(str(path), validation="strict")
 
 
-@pytest.mark.parametrize("xpath", [".//m:resource", "m:resources/m:resource", "@id", "m:encoding/m:encoding-icon",
-                                   "xs:element|xs:attribute", ".", "child::a/b", "a//b", "@", "a b", "1a", "a/@b",
-                                   "attribute::x", "*", "ns:*"])
+@pytest.mark.parametrize(
+    "xpath",
+    [
+        ".//m:resource",
+        "m:resources/m:resource",
+        "@id",
+        "m:encoding/m:encoding-icon",
+        "xs:element|xs:attribute",
+        ".",
+        "child::a/b",
+        "a//b",
+        "@",
+        "a b",
+        "1a",
+        "a/@b",
+        "attribute::x",
+        "*",
+        "ns:*",
+    ],
+)
 def test_ascii_identity_xpath_regex_agrees_with_xmlschemas(xpath: str) -> None:
     from elementpath import translate_pattern
     from xmlschema.validators.identities import XsdFieldSelector, XsdSelector
 
     load_schema("tdr_latest.xsd")  # primes the patterns
     for cls in (XsdSelector, XsdFieldSelector):
-        full = re.compile(translate_pattern(cls._REGEXP, back_references=False, lazy_quantifiers=False,
-                                            anchors=False))
+        full = re.compile(translate_pattern(cls._REGEXP, back_references=False, lazy_quantifiers=False, anchors=False))
         assert cls.pattern is not None
         primed, original = cls.pattern.match(xpath), full.match(xpath)
         assert (primed and primed.group(0)) == (original and original.group(0))

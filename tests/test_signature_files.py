@@ -21,8 +21,9 @@ def sha256_b64(data: bytes) -> str:
 
 
 def test_signed_manifest_keeps_the_main_section_and_other_attributes() -> None:
-    existing = (b"Manifest-Version: 1.0\r\nCreated-By: someone\r\n\r\n"
-                b"Name: a.xml\r\nX-Note: kept\r\nMD5-Digest: old\r\n\r\n")
+    existing = (
+        b"Manifest-Version: 1.0\r\nCreated-By: someone\r\n\r\nName: a.xml\r\nX-Note: kept\r\nMD5-Digest: old\r\n\r\n"
+    )
     manifest = signed_manifest(parse_sections(existing), [("a.xml", b"<a/>"), ("b.js", b"b")])
     main, a, b = parse_sections(manifest.data)
     assert main.raw == b"Manifest-Version: 1.0\r\nCreated-By: someone\r\n\r\n"
@@ -41,15 +42,25 @@ def test_signature_file_digests_the_manifest_and_each_section() -> None:
     assert sf_entry.get("SHA-256-Digest") == sha256_b64(section_raw)
 
 
-@pytest.mark.parametrize(("alias", "base"), [("author", "AUTHOR"), ("my.signing-key", "MY_SIGNI"),
-                                             ("Ünï ", "_N__")])
+@pytest.mark.parametrize(("alias", "base"), [("author", "AUTHOR"), ("my.signing-key", "MY_SIGNI"), ("Ünï ", "_N__")])
 def test_signature_file_names_follow_jarsigner(alias: str, base: str) -> None:
     assert signature_file_base(alias) == base
 
 
-@pytest.mark.parametrize(("name", "related"), [
-    ("META-INF/", True), ("META-INF/MANIFEST.MF", True), ("META-INF/AUTHOR.SF", True), ("meta-inf/author.rsa", True),
-    ("META-INF/X.EC", True), ("META-INF/SIG-X", True), ("META-INF/sub/X.SF", False), ("META-INF/other.txt", False),
-    ("manifest.xml", False), ("X.SF", False)])
+@pytest.mark.parametrize(
+    ("name", "related"),
+    [
+        ("META-INF/", True),
+        ("META-INF/MANIFEST.MF", True),
+        ("META-INF/AUTHOR.SF", True),
+        ("meta-inf/author.rsa", True),
+        ("META-INF/X.EC", True),
+        ("META-INF/SIG-X", True),
+        ("META-INF/sub/X.SF", False),
+        ("META-INF/other.txt", False),
+        ("manifest.xml", False),
+        ("X.SF", False),
+    ],
+)
 def test_which_entries_no_signature_covers(name: str, related: bool) -> None:
     assert is_signature_related(name) is related

@@ -29,22 +29,32 @@ def _mutated(taco: bytes, target: str, edits: list[tuple[float, int, bytes]]) ->
                 changed = bytearray(data)
                 for where, cut, insert in edits:
                     at = int(where * len(changed))
-                    changed[at:at + cut] = insert
+                    changed[at : at + cut] = insert
                 data = bytes(changed)
             archive.writestr(info, data)
     return out.getvalue()
 
 
-_EDIT = st.tuples(st.floats(0, 1, allow_nan=False, exclude_max=True), st.integers(0, 4),
-                  st.one_of(st.binary(max_size=4), st.sampled_from([b"\r\n", b"\n ", b": ", b"\r\n\r\n", b"Name: a",
-                                                                    b"\x00", b"\x30\x80", b"\xff" * 4])))
+_EDIT = st.tuples(
+    st.floats(0, 1, allow_nan=False, exclude_max=True),
+    st.integers(0, 4),
+    st.one_of(
+        st.binary(max_size=4),
+        st.sampled_from([b"\r\n", b"\n ", b": ", b"\r\n\r\n", b"Name: a", b"\x00", b"\x30\x80", b"\xff" * 4]),
+    ),
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=st.sampled_from(_TARGETS), edits=st.lists(_EDIT, min_size=1, max_size=3))
 def test_damaged_signature_files_are_never_accepted_where_jarsigner_refuses(
-        signed_taco_bytes: bytes, pki: Pki, java_store: Path | None, tmp_path: Path, target: str,
-        edits: list[tuple[float, int, bytes]]) -> None:
+    signed_taco_bytes: bytes,
+    pki: Pki,
+    java_store: Path | None,
+    tmp_path: Path,
+    target: str,
+    edits: list[tuple[float, int, bytes]],
+) -> None:
     taco = tmp_path / "damaged.taco"
     taco.write_bytes(_mutated(signed_taco_bytes, target, edits))
     assert_never_looser(taco, pki.root_pem, java_store)

@@ -51,10 +51,33 @@ public class ManifestDump {
 }
 """
 
-_LINES = ["Manifest-Version: 1.0", "Name: a", "Name: b", "name: c", "X-A: 1", "X-A: 2", "X_b-9: v", " cont",
-          " ", "", "", "Bad Name: x", "A:1", "A: ", "Name:", "A" * 70 + ": 1", "A" * 71 + ": 1",
-          "X: " + "y" * 505, "X: " + "y" * 506, "X: " + "y" * 507, "X: " + "y" * 508, "X-\u00e9: 1",
-          "X-U: caf\u00e9", ":v", "X-A:  two spaces"]
+_LINES = [
+    "Manifest-Version: 1.0",
+    "Name: a",
+    "Name: b",
+    "name: c",
+    "X-A: 1",
+    "X-A: 2",
+    "X_b-9: v",
+    " cont",
+    " ",
+    "",
+    "",
+    "Bad Name: x",
+    "A:1",
+    "A: ",
+    "Name:",
+    "A" * 70 + ": 1",
+    "A" * 71 + ": 1",
+    "X: " + "y" * 505,
+    "X: " + "y" * 506,
+    "X: " + "y" * 507,
+    "X: " + "y" * 508,
+    "X-\u00e9: 1",
+    "X-U: caf\u00e9",
+    ":v",
+    "X-A:  two spaces",
+]
 _ENDS = ["\r\n", "\n", "\r"]
 
 
@@ -89,8 +112,9 @@ def _our_dump(data: bytes) -> str:
 def _deliberately_stricter(data: bytes) -> bool:
     """Inputs we refuse on purpose where Java reads something: no line end at the end, or a 511-byte line in CRLF
     (Java's buffer splits it)."""
-    return not data.endswith((b"\r", b"\n")) or any(len(line) == 513 and line.endswith(b"\r\n")
-                                                    for line in data.splitlines(keepends=True))
+    return not data.endswith((b"\r", b"\n")) or any(
+        len(line) == 513 and line.endswith(b"\r\n") for line in data.splitlines(keepends=True)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +149,23 @@ def test_the_manifest_parser_reads_what_java_reads(java_manifests: tuple[list[by
     assert accepted > 50 and refused_by_java > 50  # the samples exercise both sides
 
 
-@pytest.mark.parametrize(("name", "related"), [
-    ("META-INF/SIG-X", True), ("META-INF/SIG-X.A", True), ("META-INF/SIG-X.ABC", True),
-    ("META-INF/sig-x.abc", True), ("META-INF/SIG-X.ABCD", False), ("META-INF/SIG-X.A-B", False),
-    ("META-INF/SIG-X.", False), ("META-INF/SIG-.SF", True), ("META-INF/X.rsa", True), ("META-INF/X.PEM", False),
-    ("META-INF/sub/SIG-X", False), ("SIG-X", False)])
+@pytest.mark.parametrize(
+    ("name", "related"),
+    [
+        ("META-INF/SIG-X", True),
+        ("META-INF/SIG-X.A", True),
+        ("META-INF/SIG-X.ABC", True),
+        ("META-INF/sig-x.abc", True),
+        ("META-INF/SIG-X.ABCD", False),
+        ("META-INF/SIG-X.A-B", False),
+        ("META-INF/SIG-X.", False),
+        ("META-INF/SIG-.SF", True),
+        ("META-INF/X.rsa", True),
+        ("META-INF/X.PEM", False),
+        ("META-INF/sub/SIG-X", False),
+        ("SIG-X", False),
+    ],
+)
 def test_signature_file_names_are_the_jdks(name: str, related: bool) -> None:
     assert is_signature_related(name) is related
 
@@ -176,7 +212,7 @@ class DribblingServer:
                 if self.stopped.wait(self.every if index else 0):
                     return
                 try:
-                    connection.sendall(reply[index % len(reply): index % len(reply) + 1])
+                    connection.sendall(reply[index % len(reply) : index % len(reply) + 1])
                 except OSError:
                     return
 
@@ -204,8 +240,9 @@ def test_the_documented_deadline_is_the_code_s() -> None:
     assert f"within {DEADLINE_SECONDS} seconds" in readme
 
 
-def test_verify_at_a_date_before_the_signature_existed_is_refused(signed_taco_bytes: bytes, pki: Pki,
-                                                                   tmp_path: Path) -> None:
+def test_verify_at_a_date_before_the_signature_existed_is_refused(
+    signed_taco_bytes: bytes, pki: Pki, tmp_path: Path
+) -> None:
     taco = tmp_path / "signed.taco"
     taco.write_bytes(signed_taco_bytes)
     before_signer = (pki.codesign.cert.not_valid_before_utc - DAY).date().isoformat()
@@ -218,13 +255,17 @@ def test_verify_at_a_date_before_the_signature_existed_is_refused(signed_taco_by
     assert earlier.returncode == 1 and "did not exist yet" in earlier.last_line, earlier.describe()
 
 
-@pytest.mark.parametrize(("leaf", "refusal"), [
-    ("rsa-512", "512-bit RSA key is a disabled algorithm"),
-    ("sha1-certificate", "SHA-1 is a disabled algorithm"),
-    ("netscape-server-only", "Netscape certificate type does not include object signing"),
-])
-def test_sign_refuses_what_java_would_treat_as_unsigned(pki: Pki, unsigned_taco: Path, tmp_path: Path, leaf: str,
-                                                        refusal: str) -> None:
+@pytest.mark.parametrize(
+    ("leaf", "refusal"),
+    [
+        ("rsa-512", "512-bit RSA key is a disabled algorithm"),
+        ("sha1-certificate", "SHA-1 is a disabled algorithm"),
+        ("netscape-server-only", "Netscape certificate type does not include object signing"),
+    ],
+)
+def test_sign_refuses_what_java_would_treat_as_unsigned(
+    pki: Pki, unsigned_taco: Path, tmp_path: Path, leaf: str, refusal: str
+) -> None:
     from cryptography import x509
 
     from connector_packager.signing.sign import sign_jar

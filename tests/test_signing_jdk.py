@@ -19,25 +19,61 @@ TRUSTPASS = "trustpass"
 def java_truststore(pki: Pki, folder: Path, storetype: str = "PKCS12") -> Path:
     """A Java truststore holding the test root, made by keytool."""
     store = folder / f"trust.{storetype.lower()}"
-    subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", "testroot", "-file", str(pki.root_pem),
-                    "-keystore", str(store), "-storetype", storetype, "-storepass", TRUSTPASS],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "keytool",
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "testroot",
+            "-file",
+            str(pki.root_pem),
+            "-keystore",
+            str(store),
+            "-storetype",
+            storetype,
+            "-storepass",
+            TRUSTPASS,
+        ],
+        check=True,
+        capture_output=True,
+    )
     return store
 
 
 def jarsigner_verify(taco: Path, truststore: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["jarsigner", "-verify", "-strict", "-keystore", str(truststore), "-storepass", TRUSTPASS,
-                           str(taco)], capture_output=True, text=True)
+    return subprocess.run(
+        ["jarsigner", "-verify", "-strict", "-keystore", str(truststore), "-storepass", TRUSTPASS, str(taco)],
+        capture_output=True,
+        text=True,
+    )
 
 
 def jarsigner_sign(pki: Pki, taco: Path, tsa: LoopbackTsa, leaf_name: str = "codesign") -> None:
     keystore = pki.write_p12(getattr(pki, leaf_name), f"jdk-{leaf_name}")
-    subprocess.run(["jarsigner", "-keystore", str(keystore), "-storetype", "PKCS12", "-storepass", PASSWORD,
-                    "-tsa", tsa.url, str(taco), "author"], check=True, capture_output=True, text=True)
+    subprocess.run(
+        [
+            "jarsigner",
+            "-keystore",
+            str(keystore),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            PASSWORD,
+            "-tsa",
+            tsa.url,
+            str(taco),
+            "author",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
-def test_our_signature_passes_jarsigner_strict_without_warnings(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path,
-                                                                tmp_path: Path) -> None:
+def test_our_signature_passes_jarsigner_strict_without_warnings(
+    pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path, tmp_path: Path
+) -> None:
     assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
     checked = jarsigner_verify(unsigned_taco, java_truststore(pki, tmp_path))
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -45,11 +81,14 @@ def test_our_signature_passes_jarsigner_strict_without_warnings(pki: Pki, tsa: L
     assert "Warning" not in checked.stdout + checked.stderr, checked.stdout
 
 
-def test_our_ec_signature_passes_jarsigner_strict(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path,
-                                                  tmp_path: Path) -> None:
+def test_our_ec_signature_passes_jarsigner_strict(
+    pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path, tmp_path: Path
+) -> None:
     key, chain = pki.write_pem(pki.ec_codesign, "ec")
-    assert cli("sign", unsigned_taco, "--key", key, "--cert-chain", chain, "--alias", "author", "--tsa",
-               tsa.url).exit_code == 0
+    assert (
+        cli("sign", unsigned_taco, "--key", key, "--cert-chain", chain, "--alias", "author", "--tsa", tsa.url).exit_code
+        == 0
+    )
     checked = jarsigner_verify(unsigned_taco, java_truststore(pki, tmp_path))
     assert checked.returncode == 0 and "Warning" not in checked.stdout, checked.stdout + checked.stderr
 
@@ -61,8 +100,9 @@ def test_a_jarsigner_signature_passes_verify(pki: Pki, tsa: LoopbackTsa, unsigne
     assert "timestamp:   " in result.output and "CN=Test TSA" in result.output
 
 
-def test_a_jarsigner_signature_with_a_tls_certificate_is_refused(pki: Pki, tsa: LoopbackTsa,
-                                                                 unsigned_taco: Path) -> None:
+def test_a_jarsigner_signature_with_a_tls_certificate_is_refused(
+    pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path
+) -> None:
     jarsigner_sign(pki, unsigned_taco, tsa, "tls_only")
     result = verify(pki, unsigned_taco)
     assert result.exit_code == 1
@@ -70,15 +110,25 @@ def test_a_jarsigner_signature_with_a_tls_certificate_is_refused(pki: Pki, tsa: 
 
 
 @pytest.mark.parametrize("signer", ["ours", "jarsigner"])
-@pytest.mark.parametrize(("change", "add"), [
-    ({"manifest.xml": b"<connector-plugin/>"}, None),
-    ({}, {"extra.js": b"alert(1)"}),
-    ({"dialect.tdd": None}, None),
-    ({"META-INF/AUTHOR.SF": b"Signature-Version: 1.0\r\nCreated-By: someone else\r\n\r\n"}, None),
-], ids=["entry-edited", "entry-added", "entry-removed", "sf-edited"])
-def test_changes_after_signing_are_refused_by_both(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path, tmp_path: Path,
-                                                   signer: str, change: dict[str, bytes | None],
-                                                   add: dict[str, bytes] | None) -> None:
+@pytest.mark.parametrize(
+    ("change", "add"),
+    [
+        ({"manifest.xml": b"<connector-plugin/>"}, None),
+        ({}, {"extra.js": b"alert(1)"}),
+        ({"dialect.tdd": None}, None),
+        ({"META-INF/AUTHOR.SF": b"Signature-Version: 1.0\r\nCreated-By: someone else\r\n\r\n"}, None),
+    ],
+    ids=["entry-edited", "entry-added", "entry-removed", "sf-edited"],
+)
+def test_changes_after_signing_are_refused_by_both(
+    pki: Pki,
+    tsa: LoopbackTsa,
+    unsigned_taco: Path,
+    tmp_path: Path,
+    signer: str,
+    change: dict[str, bytes | None],
+    add: dict[str, bytes] | None,
+) -> None:
     if signer == "ours":
         assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
     else:
@@ -110,17 +160,45 @@ def test_a_jks_truststore_made_by_keytool(pki: Pki, tsa: LoopbackTsa, unsigned_t
 
 def test_a_jks_signing_keystore_is_refused_with_the_conversion_command(unsigned_taco: Path, tmp_path: Path) -> None:
     jks = tmp_path / "signing.jks"
-    subprocess.run(["keytool", "-genkeypair", "-keystore", str(jks), "-storetype", "JKS", "-storepass", "changeit",
-                    "-keypass", "changeit", "-alias", "author", "-keyalg", "RSA", "-keysize", "2048", "-dname",
-                    "CN=JKS Author", "-noprompt"], check=True, capture_output=True)
-    result = cli("sign", unsigned_taco, "--keystore", jks, "--alias", "author", "--storepass", "changeit",
-                 "--no-timestamp")
+    subprocess.run(
+        [
+            "keytool",
+            "-genkeypair",
+            "-keystore",
+            str(jks),
+            "-storetype",
+            "JKS",
+            "-storepass",
+            "changeit",
+            "-keypass",
+            "changeit",
+            "-alias",
+            "author",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-dname",
+            "CN=JKS Author",
+            "-noprompt",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    result = cli(
+        "sign", unsigned_taco, "--keystore", jks, "--alias", "author", "--storepass", "changeit", "--no-timestamp"
+    )
     assert result.exit_code == 2  # a format the tool does not read: exit 2
-    command = (f"keytool -importkeystore -srckeystore {jks} -srcstoretype JKS -destkeystore "
-               f"{tmp_path / 'signing.p12'} -deststoretype PKCS12")
+    command = (
+        f"keytool -importkeystore -srckeystore {jks} -srcstoretype JKS -destkeystore "
+        f"{tmp_path / 'signing.p12'} -deststoretype PKCS12"
+    )
     assert command in result.output
-    converted = subprocess.run([*command.split(), "-srcstorepass", "changeit", "-deststorepass", "changeit",
-                                "-noprompt"], capture_output=True, text=True)
+    converted = subprocess.run(
+        [*command.split(), "-srcstorepass", "changeit", "-deststorepass", "changeit", "-noprompt"],
+        capture_output=True,
+        text=True,
+    )
     assert converted.returncode == 0, converted.stderr
 
 

@@ -8,8 +8,9 @@ from connector_packager.stamp import StampError, stamp_min_version
 
 
 def test_adds_the_attribute_with_the_documents_quote_style() -> None:
-    src = (b"<?xml version='1.0' encoding='utf-8' ?>\n\n"
-           b"<connector-plugin class='x' version='1'>\n<a/></connector-plugin>")
+    src = (
+        b"<?xml version='1.0' encoding='utf-8' ?>\n\n<connector-plugin class='x' version='1'>\n<a/></connector-plugin>"
+    )
     want = src.replace(b"version='1'>", b"version='1' min-version-tableau='2020.3'>")
     assert stamp_min_version(src, "2020.3") == want
 

@@ -24,8 +24,13 @@ def test_layout_order_and_compression(tmp_path: Path) -> None:
     write_taco(target, new_jar(ENTRIES))
     with zipfile.ZipFile(target) as jar:
         infos = jar.infolist()
-        assert [i.filename for i in infos] == ["META-INF/", "META-INF/MANIFEST.MF", "manifest.xml", "scripts/b.js",
-                                               "a.tdr"]
+        assert [i.filename for i in infos] == [
+            "META-INF/",
+            "META-INF/MANIFEST.MF",
+            "manifest.xml",
+            "scripts/b.js",
+            "a.tdr",
+        ]
         assert jar.read("META-INF/MANIFEST.MF").startswith(b"Manifest-Version: 1.0\r\nCreated-By: connector-packager ")
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in infos[1:])
         assert all(i.extra == b"" for i in infos)
@@ -118,9 +123,17 @@ def sample_taco(sample_copy: Callable[[str], Path], tmp_path: Path) -> Path:
 @needs_jdk
 def test_jdk_jar_lists_the_taco(sample_taco: Path) -> None:
     listing = subprocess.run(["jar", "tf", str(sample_taco)], capture_output=True, text=True, check=True).stdout
-    assert listing.split() == ["META-INF/", "META-INF/MANIFEST.MF", "manifest.xml", "connection-dialog.tcd",
-                               "connectionResolver.tdr", "connectionBuilder.js", "dialect.tdd",
-                               "resources-en_US.xml", "resources-de_DE.xml"]
+    assert listing.split() == [
+        "META-INF/",
+        "META-INF/MANIFEST.MF",
+        "manifest.xml",
+        "connection-dialog.tcd",
+        "connectionResolver.tdr",
+        "connectionBuilder.js",
+        "dialect.tdd",
+        "resources-en_US.xml",
+        "resources-de_DE.xml",
+    ]
 
 
 @needs_jdk
@@ -135,12 +148,38 @@ def test_java_jarfile_opens_the_taco(sample_taco: Path, tmp_path: Path) -> None:
 @needs_jdk
 def test_jarsigner_signs_and_verifies_the_taco(sample_taco: Path, tmp_path: Path) -> None:
     keystore = tmp_path / "ks.p12"
-    subprocess.run(["keytool", "-genkeypair", "-keystore", str(keystore), "-storetype", "PKCS12",
-                    "-storepass", "changeit", "-keypass", "changeit", "-alias", "author", "-keyalg", "RSA",
-                    "-keysize", "2048", "-dname", "CN=Test Author", "-validity", "2", "-noprompt"],
-                   check=True, capture_output=True)
-    subprocess.run(["jarsigner", "-keystore", str(keystore), "-storepass", "changeit", str(sample_taco), "author"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "keytool",
+            "-genkeypair",
+            "-keystore",
+            str(keystore),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            "changeit",
+            "-keypass",
+            "changeit",
+            "-alias",
+            "author",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-dname",
+            "CN=Test Author",
+            "-validity",
+            "2",
+            "-noprompt",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["jarsigner", "-keystore", str(keystore), "-storepass", "changeit", str(sample_taco), "author"],
+        check=True,
+        capture_output=True,
+    )
     verify = subprocess.run(["jarsigner", "-verify", str(sample_taco)], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "jar verified." in verify.stdout

@@ -26,9 +26,23 @@ def fresh_token(tmp_path_factory: pytest.TempPathFactory) -> Token:
 
 def run(token: Token, *args: str | Path, label: str = LABEL) -> subprocess.CompletedProcess[str]:
     """A command with the token's options (the PIN through the environment)."""
-    return subprocess.run([PYTHON, "-m", "connector_packager", *map(str, args), "--pkcs11-module", str(token.module),
-                           "--token-label", label, "--pin-env", "TOKEN_PIN"],
-                          env={**token.env, "TOKEN_PIN": PIN}, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "connector_packager",
+            *map(str, args),
+            "--pkcs11-module",
+            str(token.module),
+            "--token-label",
+            label,
+            "--pin-env",
+            "TOKEN_PIN",
+        ],
+        env={**token.env, "TOKEN_PIN": PIN},
+        capture_output=True,
+        text=True,
+    )
 
 
 KEY_ATTRIBUTES = """
@@ -42,14 +56,25 @@ with pkcs11.lib(module).get_token(token_label=token).open(user_pin=pin) as sessi
 
 
 @pytest.mark.parametrize(("alias", "key_type"), [("hsm-rsa", "rsa-3072"), ("hsm-ec", "ec-p256")])
-def test_key_generated_on_the_token_to_a_signed_connector(fresh_token: Token, openssl_ca: OpensslCa, ca_trust: Path,
-                                                          tsa: LoopbackTsa, tmp_path: Path, alias: str,
-                                                          key_type: str) -> None:
+def test_key_generated_on_the_token_to_a_signed_connector(
+    fresh_token: Token,
+    openssl_ca: OpensslCa,
+    ca_trust: Path,
+    tsa: LoopbackTsa,
+    tmp_path: Path,
+    alias: str,
+    key_type: str,
+) -> None:
     made = run(fresh_token, "key", "new", "--alias", alias, "--key-type", key_type)
     assert made.returncode == 0, made.stderr
     assert "generated there, it cannot be exported" in made.stderr
-    flags = subprocess.run([PYTHON, "-c", KEY_ATTRIBUTES, str(fresh_token.module), LABEL, PIN, alias],
-                           env=fresh_token.env, capture_output=True, text=True, check=True).stdout.split()
+    flags = subprocess.run(
+        [PYTHON, "-c", KEY_ATTRIBUTES, str(fresh_token.module), LABEL, PIN, alias],
+        env=fresh_token.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert flags == ["True", "False", "True", "True"]  # sensitive, not extractable, made on the token, never out
     again = run(fresh_token, "key", "new", "--alias", alias)
     assert again.returncode == 1 and f"already has a private key labelled {alias!r}" in again.stderr
@@ -65,12 +90,16 @@ def test_key_generated_on_the_token_to_a_signed_connector(fresh_token: Token, op
     leaf = x509.load_pem_x509_certificate(exported.stdout.encode())
     assert leaf == x509.load_pem_x509_certificates(reply.read_bytes())[0]
     out = tmp_path / "out"
-    packaged = run(fresh_token, "package", SAMPLES / "acme_jdbc", "-d", out, "-l", tmp_path, "--alias", alias,
-                   "--tsa", tsa.url)
+    packaged = run(
+        fresh_token, "package", SAMPLES / "acme_jdbc", "-d", out, "-l", tmp_path, "--alias", alias, "--tsa", tsa.url
+    )
     assert packaged.returncode == 0, packaged.stderr
     [taco] = out.glob("*.taco")
-    verified = subprocess.run([PYTHON, "-m", "connector_packager", "verify", str(taco), "--truststore", str(ca_trust)],
-                              capture_output=True, text=True)
+    verified = subprocess.run(
+        [PYTHON, "-m", "connector_packager", "verify", str(taco), "--truststore", str(ca_trust)],
+        capture_output=True,
+        text=True,
+    )
     assert verified.returncode == 0, verified.stdout
     assert "CN=OpenSSL Test Intermediate" in verified.stdout  # the chain came from the token
     if has_jdk("jarsigner", "keytool"):
@@ -91,6 +120,8 @@ def test_self_signed_on_the_token(fresh_token: Token, pki: Pki, tmp_path: Path) 
 def test_an_unknown_token_label_lists_the_tokens(fresh_token: Token) -> None:
     result = run(fresh_token, "csr", "--alias", "x", "--subject", "CN=x", label="nope")
     assert result.returncode == 1
-    assert f"no token labelled 'nope' in the PKCS#11 module {fresh_token.module}; it has the tokens '{LABEL}'" \
+    assert (
+        f"no token labelled 'nope' in the PKCS#11 module {fresh_token.module}; it has the tokens '{LABEL}'"
         in result.stderr
+    )
     assert "Traceback" not in result.stderr

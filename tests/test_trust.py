@@ -28,15 +28,32 @@ def fake_java_home(pki: Pki, folder: Path, layout: str = "lib/security/cacerts",
     (folder / "bin" / "java").chmod(0o755)
     cacerts = folder / layout
     cacerts.parent.mkdir(parents=True)
-    subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", "testroot", "-file", str(pki.root_pem),
-                    "-keystore", str(cacerts), "-storetype", storetype, "-storepass", "changeit"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "keytool",
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "testroot",
+            "-file",
+            str(pki.root_pem),
+            "-keystore",
+            str(cacerts),
+            "-storetype",
+            storetype,
+            "-storepass",
+            "changeit",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return folder
 
 
 def run_verify(taco: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "connector_packager", "verify", str(taco), *extra], env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [PYTHON, "-m", "connector_packager", "verify", str(taco), *extra], env=env, capture_output=True, text=True
+    )
 
 
 def bare_env(**extra: str) -> dict[str, str]:
@@ -46,11 +63,13 @@ def bare_env(**extra: str) -> dict[str, str]:
 
 
 @needs_jdk
-@pytest.mark.parametrize(("layout", "storetype"), [("lib/security/cacerts", "JKS"),
-                                                   ("lib/security/cacerts", "PKCS12"),
-                                                   ("jre/lib/security/cacerts", "JKS")])
-def test_java_home_cacerts_is_the_default_truststore(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path,
-                                                     tmp_path: Path, layout: str, storetype: str) -> None:
+@pytest.mark.parametrize(
+    ("layout", "storetype"),
+    [("lib/security/cacerts", "JKS"), ("lib/security/cacerts", "PKCS12"), ("jre/lib/security/cacerts", "JKS")],
+)
+def test_java_home_cacerts_is_the_default_truststore(
+    pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path, tmp_path: Path, layout: str, storetype: str
+) -> None:
     assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
     home = fake_java_home(pki, tmp_path / "jdk", layout, storetype)
     result = run_verify(unsigned_taco, bare_env(JAVA_HOME=str(home)))
@@ -62,8 +81,9 @@ def test_java_home_cacerts_is_the_default_truststore(pki: Pki, tsa: LoopbackTsa,
 
 
 @needs_jdk
-def test_java_on_path_is_found_through_its_links(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path,
-                                                 tmp_path: Path) -> None:
+def test_java_on_path_is_found_through_its_links(
+    pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path, tmp_path: Path
+) -> None:
     assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
     home = fake_java_home(pki, tmp_path / "jdk")
     (tmp_path / "bin").mkdir()
@@ -71,8 +91,10 @@ def test_java_on_path_is_found_through_its_links(pki: Pki, tsa: LoopbackTsa, uns
     result = run_verify(unsigned_taco, bare_env(PATH=str(tmp_path / "bin")))
     assert result.returncode == 0, result.stdout + result.stderr
     cacerts = home / "lib/security/cacerts"
-    assert f"{cacerts} (the Java runtime's cacerts, found through java on PATH at {tmp_path / 'bin' / 'java'})" \
+    assert (
+        f"{cacerts} (the Java runtime's cacerts, found through java on PATH at {tmp_path / 'bin' / 'java'})"
         in result.stdout
+    )
 
 
 @needs_jdk
@@ -81,8 +103,13 @@ def test_the_real_jdk_cacerts_through_java_home(pki: Pki, tsa: LoopbackTsa, unsi
     home = JAVA.parent.parent
     store = default_truststore({"JAVA_HOME": str(home)}, lambda _: None)
     assert store.source.startswith(str(home / "lib/security/cacerts"))
-    listed = subprocess.run(["keytool", "-list", "-cacerts", "-storepass", "changeit"], capture_output=True,
-                            text=True, env={**os.environ, "JAVA_HOME": str(home)}, check=True).stdout
+    listed = subprocess.run(
+        ["keytool", "-list", "-cacerts", "-storepass", "changeit"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "JAVA_HOME": str(home)},
+        check=True,
+    ).stdout
     assert f"contains {len(store.certificates)} entries" in listed
     assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
     refused = run_verify(unsigned_taco, bare_env(JAVA_HOME=str(home)))
@@ -90,8 +117,9 @@ def test_the_real_jdk_cacerts_through_java_home(pki: Pki, tsa: LoopbackTsa, unsi
     assert "the signer's certificate chain is not validated" in refused.stdout
 
 
-def test_without_a_java_runtime_the_bundled_roots_are_used(pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path,
-                                                           tmp_path: Path) -> None:
+def test_without_a_java_runtime_the_bundled_roots_are_used(
+    pki: Pki, tsa: LoopbackTsa, unsigned_taco: Path, tmp_path: Path
+) -> None:
     assert sign_p12(pki, unsigned_taco, tsa).exit_code == 0
     empty_home = tmp_path / "not-a-jdk"
     empty_home.mkdir()
@@ -110,4 +138,3 @@ def test_an_explicit_truststore_is_named(pki: Pki, tsa: LoopbackTsa, unsigned_ta
     result = run_verify(unsigned_taco, dict(os.environ), "--truststore", str(pki.root_pem))
     assert result.returncode == 0, result.stdout
     assert f"  truststore:  {pki.root_pem}\n" in result.stdout
-

@@ -12,8 +12,10 @@ from connector_packager.versions import is_version, version_key
 from tests.conftest import BASE_FILES
 
 
-@pytest.mark.parametrize(("low", "high"), [("2023.9", "2023.10"), ("2021.1", "2021.1.3"), ("2019.4", "2020.3"),
-                                           ("1.0", "1.0-1"), ("9", "10")])
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [("2023.9", "2023.10"), ("2021.1", "2021.1.3"), ("2019.4", "2020.3"), ("1.0", "1.0-1"), ("9", "10")],
+)
 def test_versions_compare_as_versions(low: str, high: str) -> None:
     assert version_key(low) < version_key(high)
 
@@ -39,8 +41,10 @@ NO_FIELDS: dict[str, str | None] = {
     "manifest.xml": BASE_FILES["manifest.xml"].replace('  <connection-fields file="fields.xml"/>\n', ""),
     "fields.xml": None,
 }
-OAUTH = ("<pluginOAuthConfig><dbclass>tiny</dbclass>{0}<authUri>/a</authUri><tokenUri>/t</tokenUri>{1}"
-         "<scopes>s</scopes></pluginOAuthConfig>")
+OAUTH = (
+    "<pluginOAuthConfig><dbclass>tiny</dbclass>{0}<authUri>/a</authUri><tokenUri>/t</tokenUri>{1}"
+    "<scopes>s</scopes></pluginOAuthConfig>"
+)
 
 
 def with_oauth(*configs: str) -> dict[str, str | None]:
@@ -59,23 +63,32 @@ def test_connection_fields_need_2020_3(make_connector: Callable[..., Path]) -> N
 
 
 def test_tableau_support_link_needs_2021_1(make_connector: Callable[..., Path]) -> None:
-    manifest = NO_FIELDS["manifest.xml"].replace("https://example.com/support",  # type: ignore[union-attr]
-                                                 "https://www.tableau.com/support")
+    manifest = NO_FIELDS["manifest.xml"].replace(
+        "https://example.com/support",  # type: ignore[union-attr]
+        "https://www.tableau.com/support",
+    )
     assert min_version(make_connector, {**NO_FIELDS, "manifest.xml": manifest})[0] == "2021.1"
 
 
 def test_inferred_resolver_needs_2021_1(make_connector: Callable[..., Path]) -> None:
     import re
 
-    tdr = re.sub(r"\s*<connection-normalizer>.*?</connection-normalizer>", "", BASE_FILES["resolver.tdr"],
-                 flags=re.DOTALL)
+    tdr = re.sub(
+        r"\s*<connection-normalizer>.*?</connection-normalizer>", "", BASE_FILES["resolver.tdr"], flags=re.DOTALL
+    )
     assert min_version(make_connector, {"resolver.tdr": tdr})[0] == "2021.1"
 
 
-@pytest.mark.parametrize(("head", "tail", "want"), [
-    ("", "", "2021.1"), ("<oauthConfigId>x</oauthConfigId>", "", "2021.4"),
-    ("<configLabel>x</configLabel>", "", "2023.2"), ("", "<instanceUrlSuffix>x</instanceUrlSuffix>", "2023.1"),
-    ("", "<defaultInstanceUrl>x</defaultInstanceUrl>", "2023.3")])
+@pytest.mark.parametrize(
+    ("head", "tail", "want"),
+    [
+        ("", "", "2021.1"),
+        ("<oauthConfigId>x</oauthConfigId>", "", "2021.4"),
+        ("<configLabel>x</configLabel>", "", "2023.2"),
+        ("", "<instanceUrlSuffix>x</instanceUrlSuffix>", "2023.1"),
+        ("", "<defaultInstanceUrl>x</defaultInstanceUrl>", "2023.3"),
+    ],
+)
 def test_oauth_features(make_connector: Callable[..., Path], head: str, tail: str, want: str) -> None:
     files = {**with_oauth("oauth.xml"), "oauth.xml": OAUTH.format(head, tail)}
     assert min_version(make_connector, files)[0] == want
@@ -87,10 +100,12 @@ def test_several_oauth_configs_need_2023_1_and_a_null_config_2023_3(make_connect
     assert min_version(make_connector, with_oauth("null_config"))[0] == "2023.3"
 
 
-@pytest.mark.parametrize(("declared", "want"), [("2023.10", "2023.10"), ("2020.3.0", "2020.3"),
-                                                ("2020.4.1", "2020.4.1"), ("2019.1", "2020.3")])
-def test_declared_min_version_wins_only_when_higher(make_connector: Callable[..., Path], declared: str,
-                                                    want: str) -> None:
-    manifest = BASE_FILES["manifest.xml"].replace('version="18.1"',
-                                                  f'version="18.1" min-version-tableau="{declared}"')
+@pytest.mark.parametrize(
+    ("declared", "want"),
+    [("2023.10", "2023.10"), ("2020.3.0", "2020.3"), ("2020.4.1", "2020.4.1"), ("2019.1", "2020.3")],
+)
+def test_declared_min_version_wins_only_when_higher(
+    make_connector: Callable[..., Path], declared: str, want: str
+) -> None:
+    manifest = BASE_FILES["manifest.xml"].replace('version="18.1"', f'version="18.1" min-version-tableau="{declared}"')
     assert min_version(make_connector, {"manifest.xml": manifest})[0] == want

@@ -45,9 +45,14 @@ def test_junk_is_not_well_formed(data: bytes) -> None:
 
 
 def test_entity_declarations_are_refused_without_expansion() -> None:
-    laughs = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY l0 "ha">' + b"".join(
-        b'<!ENTITY l%d "&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;">' % ((i,) + (i - 1,) * 10)
-        for i in range(1, 10)) + b"]><a>&l9;</a>"
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY l0 "ha">'
+        + b"".join(
+            b'<!ENTITY l%d "&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;">' % ((i,) + (i - 1,) * 10)
+            for i in range(1, 10)
+        )
+        + b"]><a>&l9;</a>"
+    )
     assert problem(laughs).rule.id == "xml-doctype-forbidden"
 
 

@@ -26,8 +26,12 @@ from tests.differential import run_bounded
 from tests.pki import PASSWORD, Pki
 from tests.zip_crafting import DESCRIPTOR_FLAG, UTF8_FLAG, Craft, Layout, build_zip
 
-BASE = [Craft(b"META-INF/", method=0), Craft(b"META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n"),
-        Craft(b"manifest.xml", b"<connector-plugin/>\n" * 20), Craft(b"a.js", b"// a\n", method=0)]
+BASE = [
+    Craft(b"META-INF/", method=0),
+    Craft(b"META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n"),
+    Craft(b"manifest.xml", b"<connector-plugin/>\n" * 20),
+    Craft(b"a.js", b"// a\n", method=0),
+]
 
 
 def refusal(data: bytes) -> str:
@@ -46,9 +50,20 @@ def test_reads_what_it_is_given() -> None:
 def test_data_descriptors_as_the_spec_says(signature: bool) -> None:
     crafts = [Craft(c.name, c.data, c.method, DESCRIPTOR_FLAG if c.method == 8 else 0) for c in BASE]
     if not signature:
-        crafts = [Craft(c.name, c.data, c.method, c.flags, descriptor=(
-            zlib.crc32(c.data).to_bytes(4, "little") + len(c.payload()).to_bytes(4, "little")
-            + len(c.data).to_bytes(4, "little"))) for c in crafts]
+        crafts = [
+            Craft(
+                c.name,
+                c.data,
+                c.method,
+                c.flags,
+                descriptor=(
+                    zlib.crc32(c.data).to_bytes(4, "little")
+                    + len(c.payload()).to_bytes(4, "little")
+                    + len(c.data).to_bytes(4, "little")
+                ),
+            )
+            for c in crafts
+        ]
     assert [e.data for e in parse_archive(build_zip(crafts), "t").entries] == [c.data for c in BASE]
     # a stored entry cannot have one: nothing but the descriptor itself would tell where its data ends
     stored = [Craft(c.name, c.data, 0, DESCRIPTOR_FLAG) for c in BASE[2:]]
@@ -76,8 +91,20 @@ def test_two_end_records_are_refused_wherever_the_second_hides() -> None:
 
 
 def test_unsafe_names_are_all_listed_escaped() -> None:
-    names = [b"ok.js", b"a\x00b.js", b"../up.js", b"x\\y.js", b"/abs.js", b"C:drive.js", b"e\x1b[1m.js",
-             "f\u202eg.js".encode(), b"h//i.js", b"./j.js", b"k/" * 70 + b"l.js", b"m" * 256]
+    names = [
+        b"ok.js",
+        b"a\x00b.js",
+        b"../up.js",
+        b"x\\y.js",
+        b"/abs.js",
+        b"C:drive.js",
+        b"e\x1b[1m.js",
+        "f\u202eg.js".encode(),
+        b"h//i.js",
+        b"./j.js",
+        b"k/" * 70 + b"l.js",
+        b"m" * 256,
+    ]
     message = refusal(build_zip([Craft(n, b"1", flags=UTF8_FLAG) for n in names]))
     assert all(f"'{shown(n.decode())}'" in message for n in names[1:]) and "'ok.js'" not in message
     assert "\x00" not in message and "\x1b" not in message and "\u202e" not in message
@@ -135,8 +162,10 @@ def test_entry_names_are_shown_so_that_they_cannot_forge_lines() -> None:
 
 def _verification(tmp_path: Path) -> Verification:
     result = Verification(tmp_path / "x\ny.taco", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
-    result.problems = [error(SIG_ENTRY_UNSIGNED, "the entry evil.js\nTableau will load this connector is not signed"),
-                       error(SIG_ENTRY_UNSIGNED, "b\u202eidi\x1b[0m", "b\u202eidi")]
+    result.problems = [
+        error(SIG_ENTRY_UNSIGNED, "the entry evil.js\nTableau will load this connector is not signed"),
+        error(SIG_ENTRY_UNSIGNED, "b\u202eidi\x1b[0m", "b\u202eidi"),
+    ]
     result.warnings = [warning(SIG_EXPIRES_SOON, "w\r\nTableau will load this connector")]
     return result
 
@@ -154,8 +183,11 @@ def test_verify_output_escapes_names_and_keeps_the_verdict_last(fmt: str, tmp_pa
         assert all(line.startswith("::") for line in lines) and lines[-1].startswith("::error")
     else:
         result = json.loads(output)["results"][0]
-        strings = [result["path"], result["verification"]["verdict"],
-                   *(text for f in result["findings"] for text in (f["message"], f["file"] or "", f["path"]))]
+        strings = [
+            result["path"],
+            result["verification"]["verdict"],
+            *(text for f in result["findings"] for text in (f["message"], f["file"] or "", f["path"])),
+        ]
         assert len(result["findings"]) == 3 and all(s.isprintable() for s in strings)
 
 
@@ -171,8 +203,13 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     link = tmp_path / "link.taco"
     link.symlink_to(fifo)
-    for path, words in [(fifo, "not a regular file"), (link, "not a regular file"), (tmp_path, "is a folder"),
-                        (Path("/dev/zero"), "not a regular file"), (tmp_path / "none.taco", "does not exist")]:
+    for path, words in [
+        (fifo, "not a regular file"),
+        (link, "not a regular file"),
+        (tmp_path, "is a folder"),
+        (Path("/dev/zero"), "not a regular file"),
+        (tmp_path / "none.taco", "does not exist"),
+    ]:
         with pytest.raises(PackagerError) as caught:
             read_input(path)
         assert words in caught.value.message
@@ -186,8 +223,9 @@ def test_a_fifo_swapped_in_after_the_check_cannot_hang(tmp_path: Path, monkeypat
     fifo = tmp_path / "swapped.taco"
     os.mkfifo(fifo)
     real_stat = os.stat
-    monkeypatch.setattr(os, "stat", lambda path, *a, **k: real_stat(regular) if Path(path) == fifo else
-                        real_stat(path, *a, **k))
+    monkeypatch.setattr(
+        os, "stat", lambda path, *a, **k: real_stat(regular) if Path(path) == fifo else real_stat(path, *a, **k)
+    )
     started = time.monotonic()
     with pytest.raises(PackagerError, match="not a regular file"):
         read_input(fifo)
@@ -203,17 +241,28 @@ def test_the_size_limit_holds_for_a_growing_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["verify", "inspect", "sign"])
-def test_hostile_inputs_end_quickly_with_a_message(command: str, tmp_path: Path, pki: Pki,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_inputs_end_quickly_with_a_message(
+    command: str, tmp_path: Path, pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sparse = tmp_path / "huge.taco"
     with sparse.open("wb") as handle:  # 1.5 GB of zeros, then a small archive: sparse, so the disk holds little
         handle.seek(1536 * 2**20)
         handle.write(build_zip(BASE))
     fifo = tmp_path / "pipe.taco"
     os.mkfifo(fifo)
-    extra = {"verify": ["--truststore", str(pki.root_pem)], "inspect": [],
-             "sign": ["--keystore", str(pki.write_p12(pki.codesign, "hostile")), "--alias", "author",
-                      "--storepass-env", "HOSTILE_STOREPASS", "--no-timestamp"]}[command]
+    extra = {
+        "verify": ["--truststore", str(pki.root_pem)],
+        "inspect": [],
+        "sign": [
+            "--keystore",
+            str(pki.write_p12(pki.codesign, "hostile")),
+            "--alias",
+            "author",
+            "--storepass-env",
+            "HOSTILE_STOREPASS",
+            "--no-timestamp",
+        ],
+    }[command]
     monkeypatch.setenv("HOSTILE_STOREPASS", PASSWORD)
     for path in (sparse, fifo, Path("/dev/zero")):
         run = run_bounded(command, path, *extra)
@@ -227,8 +276,10 @@ def test_the_largest_archive_read_stays_within_the_memory_limit(tmp_path: Path, 
     each = (MAX_UNPACKED_BYTES - 2**20) // pieces
     packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     stream = packer.compress(b"\0" * each) + packer.flush()
-    crafts = [Craft(f"big{i}.bin".encode(), b"", compressed=stream, size=each, crc=zlib.crc32(b"\0" * each))
-              for i in range(pieces)]
+    crafts = [
+        Craft(f"big{i}.bin".encode(), b"", compressed=stream, size=each, crc=zlib.crc32(b"\0" * each))
+        for i in range(pieces)
+    ]
     taco = tmp_path / "largest.taco"
     taco.write_bytes(build_zip([*BASE, *crafts]))
     assert taco.stat().st_size < MAX_INPUT_BYTES

@@ -46,8 +46,9 @@ class LoopbackTsa:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "tsa.pem").write_bytes(pki.tsa.pem)
         (folder / "tsa.key").write_bytes(pki.tsa.key_pem)
-        (folder / "tsa-chain.pem").write_bytes(pki.intermediate.cert.public_bytes(serialization.Encoding.PEM)
-                                               + pki.root.pem)
+        (folder / "tsa-chain.pem").write_bytes(
+            pki.intermediate.cert.public_bytes(serialization.Encoding.PEM) + pki.root.pem
+        )
         (folder / "serial").write_text("01\n")
         (folder / "tsa.cnf").write_text(_CONFIG.format(folder=folder, signer_digest=signer_digest))
         self.requests = 0
@@ -71,8 +72,21 @@ class LoopbackTsa:
         with tempfile.TemporaryDirectory() as tmp:
             query_file, reply_file = Path(tmp) / "query.tsq", Path(tmp) / "reply.tsr"
             query_file.write_bytes(query)
-            subprocess.run(["openssl", "ts", "-reply", "-config", str(self.folder / "tsa.cnf"), "-queryfile",
-                            str(query_file), "-out", str(reply_file)], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "openssl",
+                    "ts",
+                    "-reply",
+                    "-config",
+                    str(self.folder / "tsa.cnf"),
+                    "-queryfile",
+                    str(query_file),
+                    "-out",
+                    str(reply_file),
+                ],
+                check=True,
+                capture_output=True,
+            )
             return reply_file.read_bytes()
 
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:

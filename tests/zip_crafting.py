@@ -48,9 +48,14 @@ class Craft:
 
     def header(self) -> Header:
         """What the central directory says."""
-        return Header(self.name, self.flags, self.method, zlib.crc32(self.data) if self.crc is None else self.crc,
-                      len(self.data) if self.size is None else self.size,
-                      len(self.payload()) if self.compressed_size is None else self.compressed_size)
+        return Header(
+            self.name,
+            self.flags,
+            self.method,
+            zlib.crc32(self.data) if self.crc is None else self.crc,
+            len(self.data) if self.size is None else self.size,
+            len(self.payload()) if self.compressed_size is None else self.compressed_size,
+        )
 
 
 @dataclass(frozen=True)
@@ -95,30 +100,83 @@ def build_zip(entries: Sequence[Craft], layout: Layout | None = None) -> bytes:
         zeroed: dict[str, Any] = {"crc": 0, "size": 0, "compressed_size": 0} if with_descriptor else {}
         local = replace(central, **{**zeroed, **entry.local})
         local_extra = entry.extra if entry.local_extra is None else entry.local_extra
-        out += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, local.flags, local.method, entry.dos_time,
-                           entry.dos_date, local.crc, local.compressed_size, local.size, len(local.name),
-                           len(local_extra)) + local.name + local_extra
+        out += (
+            struct.pack(
+                "<4s5H3L2H",
+                b"PK\x03\x04",
+                20,
+                local.flags,
+                local.method,
+                entry.dos_time,
+                entry.dos_date,
+                local.crc,
+                local.compressed_size,
+                local.size,
+                len(local.name),
+                len(local_extra),
+            )
+            + local.name
+            + local_extra
+        )
         out += entry.payload()
         if with_descriptor:
-            out += entry.descriptor if entry.descriptor is not None else struct.pack(
-                "<4s3L", b"PK\x07\x08", central.crc, central.compressed_size, central.size)
+            out += (
+                entry.descriptor
+                if entry.descriptor is not None
+                else struct.pack("<4s3L", b"PK\x07\x08", central.crc, central.compressed_size, central.size)
+            )
         out += layout.between.get(index, b"")
-        directory += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", entry.made_by, 20, central.flags, central.method,
-                                 entry.dos_time, entry.dos_date, central.crc, central.compressed_size, central.size,
-                                 len(central.name), len(entry.extra), len(entry.comment), 0, 0, entry.external_attr,
-                                 offset) + central.name + entry.extra + entry.comment
+        directory += (
+            struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                entry.made_by,
+                20,
+                central.flags,
+                central.method,
+                entry.dos_time,
+                entry.dos_date,
+                central.crc,
+                central.compressed_size,
+                central.size,
+                len(central.name),
+                len(entry.extra),
+                len(entry.comment),
+                0,
+                0,
+                entry.external_attr,
+                offset,
+            )
+            + central.name
+            + entry.extra
+            + entry.comment
+        )
     out += layout.before_directory
     directory_at = len(out)
     out += directory + layout.before_end
     count = len(entries) if layout.count is None else layout.count
     comment_length = len(layout.comment) if layout.comment_length is None else layout.comment_length
-    out += struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(directory),
-                       directory_at + layout.directory_offset_shift, comment_length) + layout.comment
+    out += (
+        struct.pack(
+            "<4s4H2LH",
+            b"PK\x05\x06",
+            0,
+            0,
+            count,
+            count,
+            len(directory),
+            directory_at + layout.directory_offset_shift,
+            comment_length,
+        )
+        + layout.comment
+    )
     return bytes(out + layout.trailer)
 
 
 def crafts_of(data: bytes) -> list[Craft]:
     """The entries of a well-formed archive, as crafts that rebuild it (read with the reader under test: the
     rebuilt bytes are then checked by both readers, so a reader bug cannot hide here)."""
-    return [Craft(e.raw_name, e.data, e.method, e.flags & UTF8_FLAG, e.dos_time, e.dos_date)
-            for e in parse_archive(data, "fixture").entries]
+    return [
+        Craft(e.raw_name, e.data, e.method, e.flags & UTF8_FLAG, e.dos_time, e.dos_date)
+        for e in parse_archive(data, "fixture").entries
+    ]

@@ -58,8 +58,9 @@ def write_file(target: Path, data: bytes, *, mode: int | None = None, replace: b
     write_through(target, lambda out: out.write(data), mode=mode, replace=replace)
 
 
-def write_through(target: Path, fill: Callable[[BinaryIO], object], *, mode: int | None = None,
-                  replace: bool = True) -> None:
+def write_through(
+    target: Path, fill: Callable[[BinaryIO], object], *, mode: int | None = None, replace: bool = True
+) -> None:
     """Write ``target`` atomically with what ``fill`` writes into the open file (as :func:`write_file`); a failure
     to write becomes an :class:`~connector_packager.errors.InputOutputProblem` naming ``target``."""
     try:
@@ -68,5 +69,7 @@ def write_through(target: Path, fill: Callable[[BinaryIO], object], *, mode: int
     except FileExistsError:
         raise InputOutputProblem(f"{target} already exists; it is left as it is") from None
     except OSError as exc:
-        raise InputOutputProblem(f"cannot write {target}: {exc.strerror or exc}",
-                                 hint="check that the destination folder is writable and has free space") from None
+        raise InputOutputProblem(
+            f"cannot write {target}: {exc.strerror or exc}",
+            hint="check that the destination folder is writable and has free space",
+        ) from None

@@ -50,8 +50,11 @@ def name_problem(name: str) -> str | None:
     if _DRIVE.match(name):
         return "starts with a drive letter"
     parts = (name[:-1] if name.endswith("/") else name).split("/")
-    for part, problem in (("..", "has a '..' component"), (".", "has a '.' component"),
-                          ("", "has an empty component ('//')")):
+    for part, problem in (
+        ("..", "has a '..' component"),
+        (".", "has a '.' component"),
+        ("", "has an empty component ('//')"),
+    ):
         if part in parts:
             return problem
     if len(parts) > MAX_NAME_DEPTH:

@@ -17,22 +17,38 @@ MAX_INPUT_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 TACO_TOO_LARGE = declare(
-    "taco-too-large", "archive", Severity.ERROR, "the .taco is at most 32 MB",
+    "taco-too-large",
+    "archive",
+    Severity.ERROR,
+    "the .taco is at most 32 MB",
     doc="A connector is a few hundred KB (Tableau's own samples are under 1 MB); a larger file is not read, so that "
-        "checking it stays bounded in time and memory.",
-    passes="a .taco of 200 KB", fails="a 33 MB file named x.taco")
+    "checking it stays bounded in time and memory.",
+    passes="a .taco of 200 KB",
+    fails="a 33 MB file named x.taco",
+)
 
 
 def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of the regular file ``path``, read once (see :func:`read_regular_file`); a larger one fails the
     check (exit 1): it is not a .taco this tool reads."""
-    return read_regular_file(path, limit, kind="a .taco file",
-                             too_large=lambda message: ArchiveError(message, TACO_TOO_LARGE),
-                             too_large_reason="not a .taco this tool reads")
+    return read_regular_file(
+        path,
+        limit,
+        kind="a .taco file",
+        too_large=lambda message: ArchiveError(message, TACO_TOO_LARGE),
+        too_large_reason="not a .taco this tool reads",
+    )
 
 
-def read_regular_file(path: Path, limit: int, *, what: str = "", kind: str, too_large: Callable[[str], PackagerError],
-                      too_large_reason: str) -> bytes:
+def read_regular_file(
+    path: Path,
+    limit: int,
+    *,
+    what: str = "",
+    kind: str,
+    too_large: Callable[[str], PackagerError],
+    too_large_reason: str,
+) -> bytes:
     """The bytes of the regular file ``path`` (called ``what``, e.g. "the keystore", in messages), read once and at
     most ``limit`` of them. A FIFO, device, socket or folder is refused before it is opened, and again on the open
     descriptor (opened non-blocking, so a FIFO swapped in meanwhile cannot hang); ``kind`` names what was expected.
@@ -43,15 +59,19 @@ def read_regular_file(path: Path, limit: int, *, what: str = "", kind: str, too_
     except FileNotFoundError:
         raise InputOutputProblem(f"{where} does not exist") from None
     except OSError as exc:
-        raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
-                                 hint="check the permissions of the file and of the folders above it") from None
+        raise InputOutputProblem(
+            f"cannot read {where}: {exc.strerror or exc}",
+            hint="check the permissions of the file and of the folders above it",
+        ) from None
     refusal = _Refusal(where, kind, limit, too_large, too_large_reason)
     refusal.check_kind(before)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
-                                 hint="check the permissions of the file and of the folders above it") from None
+        raise InputOutputProblem(
+            f"cannot read {where}: {exc.strerror or exc}",
+            hint="check the permissions of the file and of the folders above it",
+        ) from None
     try:
         refusal.check_kind(os.fstat(fd))
         chunks: list[bytes] = []
@@ -65,8 +85,10 @@ def read_regular_file(path: Path, limit: int, *, what: str = "", kind: str, too_
                 raise refusal.too_large_error()
             chunks.append(chunk)
     except OSError as exc:
-        raise InputOutputProblem(f"cannot read {where}: {exc.strerror or exc}",
-                                 hint="check the permissions of the file and of the folders above it") from None
+        raise InputOutputProblem(
+            f"cannot read {where}: {exc.strerror or exc}",
+            hint="check the permissions of the file and of the folders above it",
+        ) from None
     finally:
         os.close(fd)
     return b"".join(chunks)
@@ -75,16 +97,16 @@ def read_regular_file(path: Path, limit: int, *, what: str = "", kind: str, too_
 class _Refusal:
     """How a file that is not a regular file of at most ``limit`` bytes is refused."""
 
-    def __init__(self, where: str, kind: str, limit: int, too_large: Callable[[str], PackagerError],
-                 reason: str) -> None:
+    def __init__(
+        self, where: str, kind: str, limit: int, too_large: Callable[[str], PackagerError], reason: str
+    ) -> None:
         self.where, self.kind, self.limit, self.too_large, self.reason = where, kind, limit, too_large, reason
 
     def check_kind(self, info: os.stat_result) -> None:
         if stat.S_ISDIR(info.st_mode):
             raise InputOutputProblem(f"{self.where} is a folder, not {self.kind}")
         if not stat.S_ISREG(info.st_mode):
-            raise InputOutputProblem(f"{self.where} is not a regular file (a pipe, device or socket); not "
-                                     f"{self.kind}")
+            raise InputOutputProblem(f"{self.where} is not a regular file (a pipe, device or socket); not {self.kind}")
         if info.st_size > self.limit:
             raise self.too_large_error()
 

@@ -100,14 +100,16 @@ def parse_sections(data: bytes) -> list[Section]:
         raise ManifestSyntaxError(f"it has more than {MAX_LINES} lines; a .taco's manifest has a few per file")
     lines = data.splitlines(keepends=True)
     if len(lines) > MAX_LINES:
-        raise ManifestSyntaxError(f"it has {len(lines)} lines, more than {MAX_LINES}; a .taco's manifest has a "
-                                  "few per file")
+        raise ManifestSyntaxError(
+            f"it has {len(lines)} lines, more than {MAX_LINES}; a .taco's manifest has a few per file"
+        )
     if not lines[-1].endswith((b"\r", b"\n")):
         raise ManifestSyntaxError("its last line has no line end (Java ignores such a line)")
     longest = max(range(len(lines)), key=lambda i: len(lines[i]))
     if len(lines[longest]) > MAX_LINE_WITH_END:
-        raise ManifestSyntaxError(f"line {longest + 1} is longer than {MAX_LINE_WITH_END} bytes with its "
-                                  "line end, which Java does not read")
+        raise ManifestSyntaxError(
+            f"line {longest + 1} is longer than {MAX_LINE_WITH_END} bytes with its line end, which Java does not read"
+        )
     sections: list[Section] = []
     headers: list[bytes] = []  # a continued header is joined once its section ends, so that joining stays linear
     start = pos = 0
@@ -131,8 +133,9 @@ def parse_sections(data: bytes) -> list[Section]:
 
 def _section(raw: bytes, lines: list[bytes], main: bool) -> Section:
     if any(line[0] == 0x20 for line in lines):
-        joined = b"".join(line.rstrip(b"\r\n")[1:] if line[0] == 0x20 else b"\n" + line.rstrip(b"\r\n")
-                          for line in lines)
+        joined = b"".join(
+            line.rstrip(b"\r\n")[1:] if line[0] == 0x20 else b"\n" + line.rstrip(b"\r\n") for line in lines
+        )
         lines = joined.split(b"\n")[1:]
     headers: list[tuple[str, str]] = []
     for line in lines:

@@ -20,10 +20,24 @@ from connector_packager.archive.jar_manifest import JAR_DIR, Section, section
 #: The digest names the JDK's providers know (upper case, as ``MessageDigest.getInstance`` matches them, aliases
 #: included) and the hashlib names they stand for. Java checks every digest it knows and allows, so each one here
 #: must match; MD2 is always disabled, and names with ``/`` cannot be header names.
-HASHLIB_NAMES = {"SHA-256": "sha256", "SHA256": "sha256", "SHA-384": "sha384", "SHA384": "sha384",
-                 "SHA-512": "sha512", "SHA512": "sha512", "SHA-224": "sha224", "SHA224": "sha224",
-                 "SHA3-224": "sha3_224", "SHA3-256": "sha3_256", "SHA3-384": "sha3_384", "SHA3-512": "sha3_512",
-                 "SHA-1": "sha1", "SHA1": "sha1", "SHA": "sha1", "MD5": "md5"}
+HASHLIB_NAMES = {
+    "SHA-256": "sha256",
+    "SHA256": "sha256",
+    "SHA-384": "sha384",
+    "SHA384": "sha384",
+    "SHA-512": "sha512",
+    "SHA512": "sha512",
+    "SHA-224": "sha224",
+    "SHA224": "sha224",
+    "SHA3-224": "sha3_224",
+    "SHA3-256": "sha3_256",
+    "SHA3-384": "sha3_384",
+    "SHA3-512": "sha3_512",
+    "SHA-1": "sha1",
+    "SHA1": "sha1",
+    "SHA": "sha1",
+    "MD5": "md5",
+}
 DIGEST = "SHA-256"
 #: The signature block extensions the JDK knows (``SignatureFileVerifier.isBlockOrSF``).
 BLOCK_SUFFIXES = (".RSA", ".EC", ".DSA")
@@ -42,9 +56,9 @@ def signature_file_base(alias: str) -> str:
 def _meta_base(name: str) -> str | None:
     """The part after ``META-INF/``, upper case, for a file directly in ``META-INF/`` (else None)."""
     upper = name.upper()
-    if not upper.startswith(JAR_DIR) or "/" in upper[len(JAR_DIR):]:
+    if not upper.startswith(JAR_DIR) or "/" in upper[len(JAR_DIR) :]:
         return None
-    return upper[len(JAR_DIR):]
+    return upper[len(JAR_DIR) :]
 
 
 def is_signature_related(name: str) -> bool:
@@ -96,21 +110,35 @@ def signed_manifest(existing: Sequence[Section], entries: Iterable[tuple[str, by
 
     Other attributes the existing manifest gives an entry are kept; older digests are replaced.
     """
-    extra = {s.name: [(k, v) for k, v in s.headers if k.lower() != "name" and not k.upper().endswith("-DIGEST")]
-             for s in existing[1:] if s.name is not None}
+    extra = {
+        s.name: [(k, v) for k, v in s.headers if k.lower() != "name" and not k.upper().endswith("-DIGEST")]
+        for s in existing[1:]
+        if s.name is not None
+    }
     main = existing[0].raw
     if not main.endswith((b"\r\n\r\n", b"\n\n")):
         main += b"\r\n"
-    return SignedManifest(main, tuple(
-        (name, section([("Name", name), *extra.get(name, []), (f"{DIGEST}-Digest", b64digest(data))]))
-        for name, data in entries))
+    return SignedManifest(
+        main,
+        tuple(
+            (name, section([("Name", name), *extra.get(name, []), (f"{DIGEST}-Digest", b64digest(data))]))
+            for name, data in entries
+        ),
+    )
 
 
 def signature_file(manifest: SignedManifest, created_by: str) -> bytes:
     """The .SF file for ``manifest``, as jarsigner writes it."""
-    out = [section([("Signature-Version", "1.0"), ("Created-By", created_by),
-                    (f"{DIGEST}-Digest-Manifest", b64digest(manifest.data)),
-                    (f"{DIGEST}-Digest-Manifest-Main-Attributes", b64digest(manifest.main))])]
+    out = [
+        section(
+            [
+                ("Signature-Version", "1.0"),
+                ("Created-By", created_by),
+                (f"{DIGEST}-Digest-Manifest", b64digest(manifest.data)),
+                (f"{DIGEST}-Digest-Manifest-Main-Attributes", b64digest(manifest.main)),
+            ]
+        )
+    ]
     for name, raw in manifest.sections:
         out.append(section([("Name", name), (f"{DIGEST}-Digest", b64digest(raw))]))
     return b"".join(out)

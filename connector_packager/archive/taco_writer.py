@@ -61,16 +61,18 @@ def zip_timestamp() -> DateTime:
     except ValueError:
         raise PackagerError(f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds") from None
     stamp = time.gmtime(max(epoch, 315532800))  # zip cannot hold times before 1980
-    return (min(stamp.tm_year, 2107), stamp.tm_mon, stamp.tm_mday, stamp.tm_hour, stamp.tm_min,
-            stamp.tm_sec)
+    return (min(stamp.tm_year, 2107), stamp.tm_mon, stamp.tm_mday, stamp.tm_hour, stamp.tm_min, stamp.tm_sec)
 
 
 def new_jar(files: Sequence[tuple[str, bytes]]) -> list[JarEntry]:
     """The entries of a new, unsigned archive: ``META-INF/``, the packager's manifest, then ``files`` ((archive
     name, bytes), in order), all at :func:`zip_timestamp`."""
     when = zip_timestamp()
-    return [JarEntry(JAR_DIR, b"", when), JarEntry(JAR_MANIFEST, main_section(CREATED_BY), when),
-            *(JarEntry(name, data, when) for name, data in files)]
+    return [
+        JarEntry(JAR_DIR, b"", when),
+        JarEntry(JAR_MANIFEST, main_section(CREATED_BY), when),
+        *(JarEntry(name, data, when) for name, data in files),
+    ]
 
 
 def _zip_info(entry: JarEntry) -> zipfile.ZipInfo:

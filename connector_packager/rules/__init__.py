@@ -81,7 +81,7 @@ def only_true_note(attribute: str, value: str | None) -> str:
     says so, to append to a message; otherwise empty."""
     if value is None or value == "true" or value.strip() not in ("true", "1"):
         return ""
-    return f" ({attribute}={value!r} is not true to Tableau's packager: only {attribute}=\"true\" counts)"
+    return f' ({attribute}={value!r} is not true to Tableau\'s packager: only {attribute}="true" counts)'
 
 
 # Importing the modules registers their rules.

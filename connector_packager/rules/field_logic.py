@@ -18,30 +18,44 @@ from connector_packager.findings import Finding, warning
 from connector_packager.rules import rule
 
 CONDITION_UNKNOWN_FIELD = declare(
-    "condition-unknown-field", "connection-fields", Severity.WARNING,
+    "condition-unknown-field",
+    "connection-fields",
+    Severity.WARNING,
     "a condition names a field of the same dialog",
     doc="Tableau refuses a dialog whose conditions name an unknown field; its packager does not check it, "
-        "so this is a warning (the verdict stays the packager's). A close field name is given as a hint.",
+    "so this is a warning (the verdict stays the packager's). A close field name is given as a hint.",
     passes='<condition field="authentication" value="oauth"/>',
-    fails='<condition field="authentcation" value="oauth"/>')
+    fails='<condition field="authentcation" value="oauth"/>',
+)
 CONDITION_CIRCULAR = declare(
-    "condition-circular", "connection-fields", Severity.WARNING,
+    "condition-circular",
+    "connection-fields",
+    Severity.WARNING,
     "conditions do not go round in a circle",
     doc="A field shown depending, in the end, on itself is never shown; Tableau refuses the dialog, its "
-        "packager does not check it (a warning).",
-    passes="v-a depends on v-b", fails="v-a depends on v-b and v-b on v-a")
+    "packager does not check it (a warning).",
+    passes="v-a depends on v-b",
+    fails="v-a depends on v-b and v-b on v-a",
+)
 BOOLEAN_DEFAULT_NOT_OPTION = declare(
-    "boolean-default-not-option", "connection-fields", Severity.WARNING,
+    "boolean-default-not-option",
+    "connection-fields",
+    Severity.WARNING,
     "a boolean field's default-value is its true-value or its false-value",
     doc="A default that is neither option leaves the checkbox in no state Tableau can show.",
     passes='default-value="yes" with <true-value value="yes"/>',
-    fails='default-value="true" with <true-value value="yes"/>')
+    fails='default-value="true" with <true-value value="yes"/>',
+)
 
 
 def _field_conditions(field: etree._Element) -> list[etree._Element]:
     """The conditions of a field and of its selection groups."""
-    return [c for holder in (field, *field.findall("selection-group")) for conditions in holder.findall("conditions")
-            for c in conditions.iter("condition")]
+    return [
+        c
+        for holder in (field, *field.findall("selection-group"))
+        for conditions in holder.findall("conditions")
+        for c in conditions.iter("condition")
+    ]
 
 
 @rule("connection-fields")
@@ -53,10 +67,14 @@ def condition_fields_exist(root: etree._Element, file: ConnectorFile, facts: Con
             target = condition.get("field") or ""
             if target not in names:
                 close = difflib.get_close_matches(target, names, n=1)
-                yield warning(CONDITION_UNKNOWN_FIELD, f"field {field.get('name')!r} has a condition on "
-                              f"{target!r}, which is not a field of this dialog (Tableau refuses the connector)",
-                              file.name, condition.sourceline,
-                              hint=f"did you mean {close[0]!r}?" if close else None)
+                yield warning(
+                    CONDITION_UNKNOWN_FIELD,
+                    f"field {field.get('name')!r} has a condition on "
+                    f"{target!r}, which is not a field of this dialog (Tableau refuses the connector)",
+                    file.name,
+                    condition.sourceline,
+                    hint=f"did you mean {close[0]!r}?" if close else None,
+                )
 
 
 def _strongly_connected(depends: dict[str, list[str]]) -> list[list[str]]:
@@ -138,21 +156,32 @@ def conditions_not_circular(root: etree._Element, file: ConnectorFile, facts: Co
         start = min(component, key=order.__getitem__)
         cycle = _cycle_through(start, set(component), depends)
         if cycle is not None:
-            yield warning(CONDITION_CIRCULAR, "circular conditions: " + " -> ".join(cycle)
-                          + " (Tableau refuses the connector)", file.name, lines.get(start))
+            yield warning(
+                CONDITION_CIRCULAR,
+                "circular conditions: " + " -> ".join(cycle) + " (Tableau refuses the connector)",
+                file.name,
+                lines.get(start),
+            )
 
 
 @rule("connection-fields")
-def boolean_default_is_an_option(root: etree._Element, file: ConnectorFile,
-                                 facts: ConnectorFacts) -> Iterator[Finding]:
+def boolean_default_is_an_option(root: etree._Element, file: ConnectorFile, facts: ConnectorFacts) -> Iterator[Finding]:
     """A boolean field's default-value is its true-value or its false-value."""
     for field in root.iter("field"):
         default = field.get("default-value")
         if field.get("value-type") != "boolean" or default is None:
             continue
-        values = [el.get("value") for el in (field.find("boolean-options/true-value"),
-                                             field.find("boolean-options/false-value")) if el is not None]
+        values = [
+            el.get("value")
+            for el in (field.find("boolean-options/true-value"), field.find("boolean-options/false-value"))
+            if el is not None
+        ]
         if default not in values:
-            yield warning(BOOLEAN_DEFAULT_NOT_OPTION, f"boolean field {field.get('name')!r} has default-value "
-                          f"{default!r}, which is neither its true-value nor its false-value "
-                          f"({', '.join(repr(v) for v in values)})", file.name, field.sourceline)
+            yield warning(
+                BOOLEAN_DEFAULT_NOT_OPTION,
+                f"boolean field {field.get('name')!r} has default-value "
+                f"{default!r}, which is neither its true-value nor its false-value "
+                f"({', '.join(repr(v) for v in values)})",
+                file.name,
+                field.sourceline,
+            )

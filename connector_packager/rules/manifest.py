@@ -10,12 +10,15 @@ from connector_packager.findings import Finding, warning
 from connector_packager.rules import connector_rule
 
 DIALOG_AND_FIELDS_BOTH = declare(
-    "dialog-and-fields-both", "manifest", Severity.WARNING,
+    "dialog-and-fields-both",
+    "manifest",
+    Severity.WARNING,
     "the manifest names a .tcd dialog or connection fields, not both",
     doc="Tableau refuses a connector with both. The schema refuses it too, as an unexpected child; this says "
-        "why, and runs although the manifest failed its schema.",
+    "why, and runs although the manifest failed its schema.",
     passes='<connection-fields file="fields.xml"/>',
-    fails='<connection-dialog file="dialog.tcd"/><connection-fields file="fields.xml"/>')
+    fails='<connection-dialog file="dialog.tcd"/><connection-fields file="fields.xml"/>',
+)
 
 
 @connector_rule
@@ -31,6 +34,11 @@ def one_dialog_kind(report: Report) -> Iterator[Finding]:
     root = manifest.tree.getroot()
     dialog, fields = root.find("connection-dialog"), root.find("connection-fields")
     if dialog is not None and fields is not None:
-        yield warning(DIALOG_AND_FIELDS_BOTH, "the manifest names both <connection-dialog> and "
-                      "<connection-fields>; Tableau refuses a connector with both", manifest.name,
-                      dialog.sourceline, hint="keep <connection-fields> (connection dialogs v2) and remove the .tcd")
+        yield warning(
+            DIALOG_AND_FIELDS_BOTH,
+            "the manifest names both <connection-dialog> and "
+            "<connection-fields>; Tableau refuses a connector with both",
+            manifest.name,
+            dialog.sourceline,
+            hint="keep <connection-fields> (connection dialogs v2) and remove the .tcd",
+        )

@@ -24,16 +24,26 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from connector_packager.catalogue import Severity, declare
 
 SIG_ALGORITHM_DISABLED = declare(
-    "sig-algorithm-disabled", "signature", Severity.ERROR, "the signature uses algorithms and key sizes Java allows",
+    "sig-algorithm-disabled",
+    "signature",
+    Severity.ERROR,
+    "the signature uses algorithms and key sizes Java allows",
     doc="Java's jdk.jar.disabledAlgorithms and jdk.certpath.disabledAlgorithms refuse MD2, MD5, SHA-1 signatures "
-        "made after 2019 without a timestamp, and RSA or DSA keys under 1024 bits; a signature that relies on them "
-        "does not verify, so Tableau refuses the connector.",
-    passes="SHA-256 with RSA 2048", fails="an entry digest in MD5, or a 512-bit RSA signer key")
+    "made after 2019 without a timestamp, and RSA or DSA keys under 1024 bits; a signature that relies on them "
+    "does not verify, so Tableau refuses the connector.",
+    passes="SHA-256 with RSA 2048",
+    fails="an entry digest in MD5, or a 512-bit RSA signer key",
+)
 SIG_ALGORITHM_LEGACY = declare(
-    "sig-algorithm-legacy", "signature", Severity.WARNING, "the signature's algorithms are not on Java's legacy list",
+    "sig-algorithm-legacy",
+    "signature",
+    Severity.WARNING,
+    "the signature's algorithms are not on Java's legacy list",
     doc="jarsigner warns about SHA-1 certificate signatures and RSA or DSA keys under 2048 bits: Java still accepts "
-        "them today, but they are next to be disabled.",
-    passes="SHA-256 with RSA 2048", fails="an intermediate certificate signed with SHA-1")
+    "them today, but they are next to be disabled.",
+    passes="SHA-256 with RSA 2048",
+    fails="an intermediate certificate signed with SHA-1",
+)
 
 SHA1_DENIED_AFTER = dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc)
 _ALWAYS_DISABLED = frozenset({"MD2", "MD5"})
@@ -53,8 +63,10 @@ def digest_problem(name: str, when: dt.datetime) -> str | None:
     if algorithm in _ALWAYS_DISABLED:
         return f"{algorithm} is a disabled algorithm (jdk.jar.disabledAlgorithms)"
     if algorithm == "SHA1" and when >= SHA1_DENIED_AFTER:
-        return (f"SHA-1 is a disabled algorithm for signatures dated after {SHA1_DENIED_AFTER:%Y-%m-%d} "
-                "(jdk.jar.disabledAlgorithms: SHA1 denyAfter 2019-01-01)")
+        return (
+            f"SHA-1 is a disabled algorithm for signatures dated after {SHA1_DENIED_AFTER:%Y-%m-%d} "
+            "(jdk.jar.disabledAlgorithms: SHA1 denyAfter 2019-01-01)"
+        )
     return None
 
 
@@ -98,6 +110,8 @@ def legacy_warning(digest: str | None, key: object | None) -> str | None:
         return "SHA-1 is a legacy algorithm Java will disable in a future update (jdk.security.legacyAlgorithms)"
     size = key_size(key) if key is not None else None
     if size is not None and size[0] in LEGACY_MINIMUM_BITS and size[1] < LEGACY_MINIMUM_BITS[size[0]]:
-        return (f"a {size[1]}-bit {size[0]} key is a legacy algorithm Java will disable in a future update "
-                "(jdk.security.legacyAlgorithms)")
+        return (
+            f"a {size[1]}-bit {size[0]} key is a legacy algorithm Java will disable in a future update "
+            "(jdk.security.legacyAlgorithms)"
+        )
     return None

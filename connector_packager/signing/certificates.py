@@ -14,9 +14,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from connector_packager.archive.entry_names import shown
 
 ANY_EKU = x509.ObjectIdentifier("2.5.29.37.0")
-_EKU_NAMES = {ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth", ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
-              ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning", ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
-              ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping", ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning"}
+_EKU_NAMES = {
+    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
+    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
+    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+}
 
 
 #: The longest chain :func:`order_chain` builds (real ones have 2 to 5 certificates).
@@ -128,8 +133,9 @@ def netscape_type_problem(cert: x509.Certificate) -> str | None:
     except ValueError:
         return "its extensions cannot be read"
     try:
-        bits = core.BitString.load(extension.value if isinstance(extension, x509.UnrecognizedExtension) else b"",
-                                   strict=True).native
+        bits = core.BitString.load(
+            extension.value if isinstance(extension, x509.UnrecognizedExtension) else b"", strict=True
+        ).native
     except (ValueError, TypeError):
         return "its Netscape certificate type cannot be read"
     if len(bits) <= _OBJECT_SIGNING_BIT or not bits[_OBJECT_SIGNING_BIT]:

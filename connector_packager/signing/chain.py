@@ -32,21 +32,32 @@ if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
 
 CHAIN_NOT_VALIDATED = declare(
-    "chain-not-validated", "signature", Severity.ERROR, "the signer certificate chains to a trusted root",
+    "chain-not-validated",
+    "signature",
+    Severity.ERROR,
+    "the signer certificate chains to a trusted root",
     doc="RFC 5280 path validation from the signer certificate, through the certificates the signature carries, to "
-        "a root of the truststore (Tableau's: the public code-signing roots), at the signing time the timestamp "
-        "proves: names, signatures, validity, constraints, key usage of the CAs, and the algorithms Java allows "
-        "for certificate paths. The message names the certificate and the reason.",
+    "a root of the truststore (Tableau's: the public code-signing roots), at the signing time the timestamp "
+    "proves: names, signatures, validity, constraints, key usage of the CAs, and the algorithms Java allows "
+    "for certificate paths. The message names the certificate and the reason.",
     passes="a code-signing certificate from a public CA, its intermediate in the signature",
-    fails="a self-signed certificate; a chain whose intermediate was left out; an expired certificate")
+    fails="a self-signed certificate; a chain whose intermediate was left out; an expired certificate",
+)
 TIMESTAMP_CHAIN_NOT_VALIDATED = declare(
-    "timestamp-chain-not-validated", "signature", Severity.ERROR, "the timestamp authority's certificate chains to "
-    "a trusted root",
+    "timestamp-chain-not-validated",
+    "signature",
+    Severity.ERROR,
+    "the timestamp authority's certificate chains to a trusted root",
     doc="The same path validation as chain-not-validated, for the certificate that signed the timestamp token, at "
-        "the time it stamped.", passes="a public timestamp authority", fails="a private TSA whose root is not trusted")
+    "the time it stamped.",
+    passes="a public timestamp authority",
+    fails="a private TSA whose root is not trusted",
+)
 #: What an author can do about a chain that does not validate.
-CHAIN_HINT = ("sign with a code-signing certificate from a CA Tableau trusts, and pass its intermediates "
-              "(--cert-chain); verify --truststore FILE checks against your own roots")
+CHAIN_HINT = (
+    "sign with a code-signing certificate from a CA Tableau trusts, and pass its intermediates "
+    "(--cert-chain); verify --truststore FILE checks against your own roots"
+)
 
 MAX_DEPTH = 8
 #: At most this many certificates that verify one certificate's signature are kept as its issuers.
@@ -67,8 +78,13 @@ class Chain:
         return self.problem is None
 
 
-def validate_chain(leaf: x509.Certificate, pool: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate],
-                   at: dt.datetime, what: str = "the signer certificate") -> Chain:
+def validate_chain(
+    leaf: x509.Certificate,
+    pool: Sequence[x509.Certificate],
+    anchors: Sequence[x509.Certificate],
+    at: dt.datetime,
+    what: str = "the signer certificate",
+) -> Chain:
     """Validate a path from ``leaf`` through ``pool`` (the certificates shipped with the signature) to one of
     ``anchors``, as of ``at``. ``what`` names the leaf in messages."""
     from asn1crypto import x509 as asn1_x509
@@ -78,8 +94,9 @@ def validate_chain(leaf: x509.Certificate, pool: Sequence[x509.Certificate], anc
 
     candidates = _bounded_pool(leaf, pool)
     try:
-        found, errors = asyncio.run(_first_valid_path(asn1(leaf), [asn1(c) for c in candidates],
-                                                      [asn1(a) for a in anchors], at))
+        found, errors = asyncio.run(
+            _first_valid_path(asn1(leaf), [asn1(c) for c in candidates], [asn1(a) for a in anchors], at)
+        )
     except Exception as exc:  # a certificate the library chokes on fails the path, not the run
         return Chain([leaf], f"the certificate path cannot be validated ({type(exc).__name__}: {exc})")
     if found is not None:
@@ -138,9 +155,11 @@ def _java_chain_problem(java: list[x509.Certificate], validated: list[x509.Certi
             return None  # Java stops at a trusted certificate: what follows it is not checked
         if index < last and cert == validated[index]:
             continue
-        return (f"the signature carries {describe(cert)} where Java looks for the issuer of "
-                f"{describe(java[index - 1])}, and that certificate is not on the validated path; Java checks the "
-                "certificates as the signature orders them")
+        return (
+            f"the signature carries {describe(cert)} where Java looks for the issuer of "
+            f"{describe(java[index - 1])}, and that certificate is not on the validated path; Java checks the "
+            "certificates as the signature orders them"
+        )
     return None
 
 
@@ -177,17 +196,26 @@ def _cheap_to_verify(cert: x509.Certificate) -> bool:
     return not isinstance(key, rsa.RSAPublicKey) or key.public_numbers().e.bit_length() <= 64
 
 
-async def _first_valid_path(leaf: asn1_x509.Certificate, pool: list[asn1_x509.Certificate],
-                            anchors: list[asn1_x509.Certificate], at: dt.datetime) \
-        -> tuple[list[asn1_x509.Certificate] | None, list[tuple[list[asn1_x509.Certificate], str]]]:
+async def _first_valid_path(
+    leaf: asn1_x509.Certificate,
+    pool: list[asn1_x509.Certificate],
+    anchors: list[asn1_x509.Certificate],
+    at: dt.datetime,
+) -> tuple[list[asn1_x509.Certificate] | None, list[tuple[list[asn1_x509.Certificate], str]]]:
     """The first path (root first) that validates, or None and why each tried path failed."""
     from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
     from pyhanko_certvalidator.validate import async_validate_path
 
-    context = ValidationContext(trust_roots=anchors, other_certs=pool, moment=at, allow_fetching=False,
-                                revocation_mode="soft-fail", time_tolerance=dt.timedelta(0),
-                                algorithm_usage_policy=_jdk_certpath_policy())
+    context = ValidationContext(
+        trust_roots=anchors,
+        other_certs=pool,
+        moment=at,
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+        time_tolerance=dt.timedelta(0),
+        algorithm_usage_policy=_jdk_certpath_policy(),
+    )
     paths = context.path_builder.async_build_paths_lazy(leaf)
     errors: list[tuple[list[asn1_x509.Certificate], str]] = []
     try:
@@ -196,8 +224,11 @@ async def _first_valid_path(leaf: asn1_x509.Certificate, pool: list[asn1_x509.Ce
             try:
                 await async_validate_path(context, path)
             except ValidationError as exc:
-                failed = list(exc.original_path.iter_certs(include_root=True)) if isinstance(
-                    exc, PathValidationError) else certs
+                failed = (
+                    list(exc.original_path.iter_certs(include_root=True))
+                    if isinstance(exc, PathValidationError)
+                    else certs
+                )
                 errors.append((failed, str(exc)))
                 if len(errors) >= MAX_PATHS:
                     break
@@ -216,13 +247,15 @@ def _jdk_certpath_policy() -> Any:
     from pyhanko_certvalidator.policy_decl import AlgorithmUsageConstraint, AlgorithmUsagePolicy
 
     class JdkCertPathPolicy(AlgorithmUsagePolicy):
-        def digest_algorithm_allowed(self, algo: algos.DigestAlgorithm,
-                                     moment: dt.datetime | None) -> AlgorithmUsageConstraint:
+        def digest_algorithm_allowed(
+            self, algo: algos.DigestAlgorithm, moment: dt.datetime | None
+        ) -> AlgorithmUsageConstraint:
             problem = digest_problem(str(algo["algorithm"].native), moment or dt.datetime.now(dt.timezone.utc))
             return AlgorithmUsageConstraint(problem is None, failure_reason=problem)
 
-        def signature_algorithm_allowed(self, algo: algos.SignedDigestAlgorithm, moment: dt.datetime | None,
-                                        public_key: keys.PublicKeyInfo | None) -> AlgorithmUsageConstraint:
+        def signature_algorithm_allowed(
+            self, algo: algos.SignedDigestAlgorithm, moment: dt.datetime | None, public_key: keys.PublicKeyInfo | None
+        ) -> AlgorithmUsageConstraint:
             try:
                 hash_algo = algo.hash_algo
             except ValueError:
@@ -254,8 +287,9 @@ def _explain(certs: list[x509.Certificate], at: dt.datetime, message: str) -> st
     return message.removeprefix("The path could not be validated because ").rstrip(".")
 
 
-def _no_path(leaf: x509.Certificate, pool: list[x509.Certificate], anchors: Sequence[x509.Certificate],
-             what: str) -> Chain:
+def _no_path(
+    leaf: x509.Certificate, pool: list[x509.Certificate], anchors: Sequence[x509.Certificate], what: str
+) -> Chain:
     """No path reaches a trusted root: say where the certificates stop."""
     path = [leaf]
     while len(path) < MAX_DEPTH:
@@ -267,10 +301,16 @@ def _no_path(leaf: x509.Certificate, pool: list[x509.Certificate], anchors: Sequ
         if parent is None:
             trusted_name = next((a for a in anchors if a.subject == current.issuer), None)
             if trusted_name is not None:
-                return Chain(path, f"{describe(current)} names the trusted {describe(trusted_name)} as its issuer, "
-                                   "but that certificate's key did not sign it")
-            return Chain(path, f"the certificate of {current.issuer.rfc4514_string()}, which issued "
-                               f"{describe(current)}, is missing: neither the signature nor the truststore holds it "
-                               "(an intermediate certificate left out when signing?)")
+                return Chain(
+                    path,
+                    f"{describe(current)} names the trusted {describe(trusted_name)} as its issuer, "
+                    "but that certificate's key did not sign it",
+                )
+            return Chain(
+                path,
+                f"the certificate of {current.issuer.rfc4514_string()}, which issued "
+                f"{describe(current)}, is missing: neither the signature nor the truststore holds it "
+                "(an intermediate certificate left out when signing?)",
+            )
         path.append(parent)
     return Chain(path, f"the chain is longer than {MAX_DEPTH} certificates")

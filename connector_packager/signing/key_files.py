@@ -30,15 +30,25 @@ _PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
 def read_key_file(path: Path, what: str, kind: str) -> bytes:
     """The bytes of the keystore, key, chain or reply ``path`` (``what`` says which, e.g. "the keystore"; ``kind``
     what it should be, e.g. "a PKCS#12 keystore")."""
-    return read_regular_file(path, MAX_KEY_FILE_BYTES, what=what, kind=kind, too_large=InputOutputProblem,
-                             too_large_reason=f"not {kind} (those are a few KB)")
+    return read_regular_file(
+        path,
+        MAX_KEY_FILE_BYTES,
+        what=what,
+        kind=kind,
+        too_large=InputOutputProblem,
+        too_large_reason=f"not {kind} (those are a few KB)",
+    )
 
 
 def read_truststore_file(path: Path) -> bytes:
-    return read_regular_file(path, MAX_TRUSTSTORE_BYTES, what="the truststore", kind="a truststore",
-                             too_large=InputOutputProblem,
-                             too_large_reason="not a truststore this tool reads (a Java runtime's cacerts is "
-                                              "about 200 KB)")
+    return read_regular_file(
+        path,
+        MAX_TRUSTSTORE_BYTES,
+        what="the truststore",
+        kind="a truststore",
+        too_large=InputOutputProblem,
+        too_large_reason="not a truststore this tool reads (a Java runtime's cacerts is about 200 KB)",
+    )
 
 
 def check_certificate_count(count: int, limit: int, where: str) -> None:

@@ -38,15 +38,19 @@ def _kdf_problem(kdf_oid: str, parameters: core.Asn1Value) -> str | None:
         if not all(isinstance(value, int) and value > 0 for value in (cost, block, parallel)):
             return "its scrypt parameters are not positive numbers"
         if cost * block * parallel > MAX_SCRYPT_WORK or 128 * block * cost > MAX_SCRYPT_MEMORY:
-            return (f"its scrypt parameters (N={cost}, r={block}, p={parallel}) ask for more work than the "
-                    f"{MAX_SCRYPT_WORK} (N*r*p) and {MAX_SCRYPT_MEMORY // 2**20} MB this tool allows")
+            return (
+                f"its scrypt parameters (N={cost}, r={block}, p={parallel}) ask for more work than the "
+                f"{MAX_SCRYPT_WORK} (N*r*p) and {MAX_SCRYPT_MEMORY // 2**20} MB this tool allows"
+            )
     return None
 
 
 def _iterations_problem(count: int) -> str | None:
     if count > MAX_KDF_ITERATIONS:
-        return (f"it asks for {count} iterations of its password-based key derivation, more than the "
-                f"{MAX_KDF_ITERATIONS:,} the JDK and this tool allow")
+        return (
+            f"it asks for {count} iterations of its password-based key derivation, more than the "
+            f"{MAX_KDF_ITERATIONS:,} the JDK and this tool allow"
+        )
     return None
 
 
@@ -81,8 +85,9 @@ def pkcs12_cost_problem(data: bytes) -> str | None:
         for content in pfx.authenticated_safe:
             kind = content["content_type"].native
             if kind == "encrypted_data":
-                problems.append(_encryption_problem(
-                    content["content"]["encrypted_content_info"]["content_encryption_algorithm"]))
+                problems.append(
+                    _encryption_problem(content["content"]["encrypted_content_info"]["content_encryption_algorithm"])
+                )
             elif kind == "data":
                 for bag in pkcs12.SafeContents.load(content["content"].native):
                     if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
@@ -119,17 +124,24 @@ def check_pkcs12_key_sizes(data: bytes, password: bytes | None, where: str) -> N
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     try:
-        bags = [bag for content in pkcs12.Pfx.load(data, strict=False).authenticated_safe
-                if content["content_type"].native == "data"
-                for bag in pkcs12.SafeContents.load(content["content"].native)]
-        keys_der = [(bag["bag_value"].untag().dump(), bag["bag_id"].native == "pkcs8_shrouded_key_bag") for bag in bags
-                    if bag["bag_id"].native in ("key_bag", "pkcs8_shrouded_key_bag")]
+        bags = [
+            bag
+            for content in pkcs12.Pfx.load(data, strict=False).authenticated_safe
+            if content["content_type"].native == "data"
+            for bag in pkcs12.SafeContents.load(content["content"].native)
+        ]
+        keys_der = [
+            (bag["bag_value"].untag().dump(), bag["bag_id"].native == "pkcs8_shrouded_key_bag")
+            for bag in bags
+            if bag["bag_id"].native in ("key_bag", "pkcs8_shrouded_key_bag")
+        ]
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return  # not read here: the opening refuses it
     for der, encrypted in keys_der:
         try:
-            key = serialization.load_der_private_key(der, password if encrypted else None,
-                                                     unsafe_skip_rsa_key_validation=True)
+            key = serialization.load_der_private_key(
+                der, password if encrypted else None, unsafe_skip_rsa_key_validation=True
+            )
         except (ValueError, TypeError, UnsupportedAlgorithm):
             continue
         if isinstance(key, rsa.RSAPrivateKey):
@@ -139,12 +151,15 @@ def check_pkcs12_key_sizes(data: bytes, password: bytes | None, where: str) -> N
 def check_rsa_size(bits: int, where: str) -> None:
     """Refuse an RSA key of ``bits`` bits over :data:`MAX_RSA_BITS` (``where`` names the file, already shown)."""
     if bits > MAX_RSA_BITS:
-        raise CannotRun(f"the RSA key in {where} has {bits} bits, more than the {MAX_RSA_BITS} the JDK and this "
-                        "tool accept")
+        raise CannotRun(
+            f"the RSA key in {where} has {bits} bits, more than the {MAX_RSA_BITS} the JDK and this tool accept"
+        )
 
 
 def refuse_costly(problem: str | None, where: str) -> None:
     if problem:
-        raise CannotRun(f"{where} is not opened: {problem}",
-                        hint="a keystore or key from keytool or OpenSSL asks far less; this one may have been made "
-                             "to stall the tool")
+        raise CannotRun(
+            f"{where} is not opened: {problem}",
+            hint="a keystore or key from keytool or OpenSSL asks far less; this one may have been made "
+            "to stall the tool",
+        )

@@ -22,7 +22,13 @@ class KeyType:
         return ec.generate_private_key(curve)
 
 
-KEY_TYPES = {kind.label: kind for kind in (
-    KeyType("rsa-3072", "RSA", 3072), KeyType("rsa-4096", "RSA", 4096),
-    KeyType("ec-p256", "EC", 256, "secp256r1"), KeyType("ec-p384", "EC", 384, "secp384r1"))}
+KEY_TYPES = {
+    kind.label: kind
+    for kind in (
+        KeyType("rsa-3072", "RSA", 3072),
+        KeyType("rsa-4096", "RSA", 4096),
+        KeyType("ec-p256", "EC", 256, "secp256r1"),
+        KeyType("ec-p384", "EC", 384, "secp384r1"),
+    )
+}
 DEFAULT_KEY_TYPE = "rsa-3072"

@@ -30,8 +30,15 @@ class KeySource:
 
     def check(self) -> None:
         """Refuse combinations that cannot work, with the option to fix."""
-        sources = [name for name, given in (("--keystore", self.keystore), ("--key", self.key),
-                                            ("--pkcs11-module", self.pkcs11_module)) if given is not None]
+        sources = [
+            name
+            for name, given in (
+                ("--keystore", self.keystore),
+                ("--key", self.key),
+                ("--pkcs11-module", self.pkcs11_module),
+            )
+            if given is not None
+        ]
         if not sources:
             raise UsageProblem("signing needs a key: give --keystore, --key with --cert-chain, or --pkcs11-module")
         if len(sources) > 1:
@@ -41,14 +48,19 @@ class KeySource:
         if self.key is not None and self.cert_chain is None:
             raise UsageProblem("--key needs --cert-chain (a PEM file: the certificate, then its issuers)")
         if self.pkcs11_module is not None and (self.token_label is None or self.pin is None):
-            raise UsageProblem("--pkcs11-module needs --token-label and the PIN: --pin-env VAR (or run it at a "
-                               "terminal to type it)")
+            raise UsageProblem(
+                "--pkcs11-module needs --token-label and the PIN: --pin-env VAR (or run it at a terminal to type it)"
+            )
         if self.keystore is not None and self.storepass is None:
-            raise UsageProblem("the keystore needs its password: --storepass-env VAR or --storepass (or run it at a "
-                               "terminal to type it)")
+            raise UsageProblem(
+                "the keystore needs its password: --storepass-env VAR or --storepass (or run it at a "
+                "terminal to type it)"
+            )
         if self.tsa is None and not self.no_timestamp:
-            raise UsageProblem("Tableau refuses signatures without a timestamp: give --tsa URL (a RFC 3161 "
-                               "timestamp authority), or --no-timestamp for a test signature")
+            raise UsageProblem(
+                "Tableau refuses signatures without a timestamp: give --tsa URL (a RFC 3161 "
+                "timestamp authority), or --no-timestamp for a test signature"
+            )
         if self.tsa is not None and self.no_timestamp:
             raise UsageProblem("--tsa and --no-timestamp contradict each other")
 

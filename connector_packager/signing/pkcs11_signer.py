@@ -19,8 +19,9 @@ from connector_packager.signing.pkcs11_token import TokenKey, certificates, open
 class Pkcs11Signer:
     """The private key labelled ``alias`` on the token labelled ``token_label``."""
 
-    def __init__(self, module: Path, token_label: str, pin: str, alias: str,
-                 chain: list[x509.Certificate] | None = None) -> None:
+    def __init__(
+        self, module: Path, token_label: str, pin: str, alias: str, chain: list[x509.Certificate] | None = None
+    ) -> None:
         token = open_token(module, token_label)
         self.alias = alias
         self._key = TokenKey(token, pin, alias)
@@ -28,17 +29,20 @@ class Pkcs11Signer:
         with session(token, pin) as live:
             self.chain = self._chain(certificates(live), chain)
 
-    def _chain(self, on_token: list[tuple[str, x509.Certificate]],
-               given: list[x509.Certificate] | None) -> list[x509.Certificate]:
+    def _chain(
+        self, on_token: list[tuple[str, x509.Certificate]], given: list[x509.Certificate] | None
+    ) -> list[x509.Certificate]:
         """The given chain (leaf first), else the token's certificate labelled like the key, with the token's
         other certificates as its issuers. The signer checks the leaf against the key after signing."""
         if given:
             return order_chain(given[0], given)
         leaf = next((cert for label, cert in on_token if label == self.alias), None)
         if leaf is None:
-            raise PackagerError(f"the token has no certificate labelled {self.alias!r}",
-                                hint="store the certificate on the token with the key's label (connector-packager "
-                                     "import-cert), or pass --cert-chain")
+            raise PackagerError(
+                f"the token has no certificate labelled {self.alias!r}",
+                hint="store the certificate on the token with the key's label (connector-packager "
+                "import-cert), or pass --cert-chain",
+            )
         return order_chain(leaf, [cert for _, cert in on_token])
 
     def sign(self, data: bytes) -> bytes:

@@ -30,8 +30,9 @@ def library() -> Any:
     try:
         import pkcs11
     except ImportError:
-        raise PackagerError("using a PKCS#11 token needs the python-pkcs11 package",
-                            hint="pip install 'connector-packager[pkcs11]'") from None
+        raise PackagerError(
+            "using a PKCS#11 token needs the python-pkcs11 package", hint="pip install 'connector-packager[pkcs11]'"
+        ) from None
     return pkcs11
 
 
@@ -46,8 +47,10 @@ def check_module_file(module: Path) -> None:
         raise CannotRun(f"cannot load the PKCS#11 module {name}: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, device or socket)"
-        raise CannotRun(f"the PKCS#11 module {name} is {kind}, not a shared library",
-                        hint="--pkcs11-module names the token's library, e.g. /usr/lib/softhsm/libsofthsm2.so")
+        raise CannotRun(
+            f"the PKCS#11 module {name} is {kind}, not a shared library",
+            hint="--pkcs11-module names the token's library, e.g. /usr/lib/softhsm/libsofthsm2.so",
+        )
 
 
 def open_token(module: Path, token_label: str) -> Any:
@@ -59,16 +62,20 @@ def open_token(module: Path, token_label: str) -> Any:
         return lib.get_token(token_label=token_label)
     except pkcs11.exceptions.NoSuchToken:
         labels = [token.label for token in lib.get_tokens()]
-        present = ("it has the tokens " + ", ".join(repr(label) for label in labels)) if labels else \
-            "it has no initialised token"
-        raise PackagerError(f"no token labelled {token_label!r} in the PKCS#11 module {shown(str(module))}; "
-                            f"{shown(present)}",
-                            hint="pass one of them as --token-label" if labels else None) from None
+        present = (
+            ("it has the tokens " + ", ".join(repr(label) for label in labels))
+            if labels
+            else "it has no initialised token"
+        )
+        raise PackagerError(
+            f"no token labelled {token_label!r} in the PKCS#11 module {shown(str(module))}; {shown(present)}",
+            hint="pass one of them as --token-label" if labels else None,
+        ) from None
     except (RuntimeError, OSError, pkcs11.exceptions.PKCS11Error) as exc:
-        raise CannotRun(f"cannot load the PKCS#11 module {shown(str(module))}: "
-                        f"{shown(str(exc)) or type(exc).__name__}",
-                        hint="--pkcs11-module names the token's PKCS#11 library (it exports C_GetFunctionList)") \
-            from None
+        raise CannotRun(
+            f"cannot load the PKCS#11 module {shown(str(module))}: {shown(str(exc)) or type(exc).__name__}",
+            hint="--pkcs11-module names the token's PKCS#11 library (it exports C_GetFunctionList)",
+        ) from None
 
 
 @contextmanager
@@ -90,16 +97,21 @@ def private_key(live: Any, alias: str) -> Any:
     try:
         return live.get_key(object_class=pkcs11.ObjectClass.PRIVATE_KEY, label=alias)
     except pkcs11.exceptions.NoSuchKey:
-        raise PackagerError(f"the token has no private key labelled {alias!r}",
-                            hint="--alias names the key's label on the token") from None
+        raise PackagerError(
+            f"the token has no private key labelled {alias!r}", hint="--alias names the key's label on the token"
+        ) from None
     except pkcs11.exceptions.MultipleObjectsReturned:
         raise PackagerError(f"the token has several private keys labelled {alias!r}") from None
 
 
 def has_private_key(live: Any, alias: str) -> bool:
     pkcs11 = library()
-    return any(True for _ in live.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.PRIVATE_KEY,
-                                               pkcs11.Attribute.LABEL: alias}))
+    return any(
+        True
+        for _ in live.get_objects(
+            {pkcs11.Attribute.CLASS: pkcs11.ObjectClass.PRIVATE_KEY, pkcs11.Attribute.LABEL: alias}
+        )
+    )
 
 
 def certificates(live: Any) -> list[tuple[str, x509.Certificate]]:
@@ -125,8 +137,9 @@ class TokenKey:
         with session(token, pin) as live:
             key = private_key(live, alias)
             if key.key_type not in (pkcs11.KeyType.RSA, pkcs11.KeyType.EC):
-                raise PackagerError(f"the key {alias!r} on the token is {key.key_type.name}; only RSA and EC keys "
-                                    "can sign a .taco")
+                raise PackagerError(
+                    f"the key {alias!r} on the token is {key.key_type.name}; only RSA and EC keys can sign a .taco"
+                )
             self.key_type = "RSA" if key.key_type == pkcs11.KeyType.RSA else "EC"
             self.key_id: bytes = key[pkcs11.Attribute.ID]
             self._public = _public_key(live, alias, key)
@@ -160,8 +173,10 @@ def _public_key(live: Any, alias: str, private: Any) -> PublicKey | None:
         public = None
     if public is not None:
         if private.key_type == pkcs11.KeyType.RSA:
-            return rsa.RSAPublicNumbers(int.from_bytes(public[pkcs11.Attribute.PUBLIC_EXPONENT], "big"),
-                                        int.from_bytes(public[pkcs11.Attribute.MODULUS], "big")).public_key()
+            return rsa.RSAPublicNumbers(
+                int.from_bytes(public[pkcs11.Attribute.PUBLIC_EXPONENT], "big"),
+                int.from_bytes(public[pkcs11.Attribute.MODULUS], "big"),
+            ).public_key()
         from pkcs11.util.ec import encode_ec_public_key
 
         loaded = serialization.load_der_public_key(encode_ec_public_key(public))
@@ -179,24 +194,39 @@ def generate_key(token: Any, pin: str, alias: str, kind: KeyType) -> None:
     attribute = pkcs11.Attribute
     with session(token, pin, write=True) as live:
         if has_private_key(live, alias):
-            raise PackagerError(f"the token already has a private key labelled {alias!r}; it is left as it is",
-                                hint="choose another --alias")
+            raise PackagerError(
+                f"the token already has a private key labelled {alias!r}; it is left as it is",
+                hint="choose another --alias",
+            )
         key_id = os.urandom(8)
-        private = {attribute.SENSITIVE: True, attribute.EXTRACTABLE: False, attribute.SIGN: True,
-                   attribute.PRIVATE: True, attribute.TOKEN: True}
+        private = {
+            attribute.SENSITIVE: True,
+            attribute.EXTRACTABLE: False,
+            attribute.SIGN: True,
+            attribute.PRIVATE: True,
+            attribute.TOKEN: True,
+        }
         public = {attribute.VERIFY: True, attribute.TOKEN: True}
         try:
             if kind.family == "RSA":
-                live.generate_keypair(pkcs11.KeyType.RSA, kind.size, id=key_id, label=alias, store=True,
-                                      public_template=public, private_template=private)
+                live.generate_keypair(
+                    pkcs11.KeyType.RSA,
+                    kind.size,
+                    id=key_id,
+                    label=alias,
+                    store=True,
+                    public_template=public,
+                    private_template=private,
+                )
             else:
                 from pkcs11.util.ec import encode_named_curve_parameters
 
                 parameters = live.create_domain_parameters(
-                    pkcs11.KeyType.EC, {attribute.EC_PARAMS: encode_named_curve_parameters(kind.curve_name)},
-                    local=True)
-                parameters.generate_keypair(id=key_id, label=alias, store=True, public_template=public,
-                                            private_template=private)
+                    pkcs11.KeyType.EC, {attribute.EC_PARAMS: encode_named_curve_parameters(kind.curve_name)}, local=True
+                )
+                parameters.generate_keypair(
+                    id=key_id, label=alias, store=True, public_template=public, private_template=private
+                )
         except pkcs11.exceptions.PKCS11Error as exc:
             raise PackagerError(f"the token could not make a {kind.label} key: {type(exc).__name__}") from None
 
@@ -208,18 +238,23 @@ def store_certificates(token: Any, pin: str, alias: str, key_id: bytes, chain: l
     attribute = pkcs11.Attribute
     with session(token, pin, write=True) as live:
         present = {cert for _, cert in certificates(live)}
-        old_leaves = list(live.get_objects({attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE,
-                                            attribute.LABEL: alias}))
+        old_leaves = list(live.get_objects({attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE, attribute.LABEL: alias}))
         for index, cert in enumerate(chain):
             if index > 0 and cert in present:
                 continue
             names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
             label = alias if index == 0 else (str(names[0].value) if names else cert.subject.rfc4514_string())
-            live.create_object({
-                attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE,
-                attribute.CERTIFICATE_TYPE: pkcs11.CertificateType.X_509, attribute.TOKEN: True,
-                attribute.LABEL: label, attribute.ID: key_id if index == 0 else b"",
-                attribute.SUBJECT: cert.subject.public_bytes(), attribute.ISSUER: cert.issuer.public_bytes(),
-                attribute.VALUE: cert.public_bytes(serialization.Encoding.DER)})
+            live.create_object(
+                {
+                    attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE,
+                    attribute.CERTIFICATE_TYPE: pkcs11.CertificateType.X_509,
+                    attribute.TOKEN: True,
+                    attribute.LABEL: label,
+                    attribute.ID: key_id if index == 0 else b"",
+                    attribute.SUBJECT: cert.subject.public_bytes(),
+                    attribute.ISSUER: cert.issuer.public_bytes(),
+                    attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+                }
+            )
         for old in old_leaves:  # only once the new one is stored
             old.destroy()

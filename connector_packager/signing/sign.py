@@ -65,31 +65,62 @@ from connector_packager.signing.signers import Signer
 from connector_packager.signing.timestamp import request_timestamp
 
 SIGN_CERTIFICATE_NOT_VALID = declare(
-    "sign-certificate-not-valid", "signature", Severity.ERROR, "the signer certificate is valid now",
+    "sign-certificate-not-valid",
+    "signature",
+    Severity.ERROR,
+    "the signer certificate is valid now",
     doc="`sign` refuses to sign with a certificate that has expired or is not valid yet: Tableau would refuse the "
-        "connector.", passes="a certificate valid today", fails="a certificate that expired yesterday")
+    "connector.",
+    passes="a certificate valid today",
+    fails="a certificate that expired yesterday",
+)
 SIGN_CERTIFICATE_USAGE = declare(
-    "sign-certificate-usage", "signature", Severity.ERROR, "the signer certificate is for code signing",
+    "sign-certificate-usage",
+    "signature",
+    Severity.ERROR,
+    "the signer certificate is for code signing",
     doc="`sign` refuses a certificate whose key usage, extended key usage or Netscape certificate type excludes "
-        "code signing: Java would refuse the signature.", passes="extended key usage codeSigning",
-    fails="a TLS server certificate")
+    "code signing: Java would refuse the signature.",
+    passes="extended key usage codeSigning",
+    fails="a TLS server certificate",
+)
 SIGN_KEY_TOO_WEAK = declare(
-    "sign-key-too-weak", "signature", Severity.ERROR, "the signer key is one Java allows for JAR signatures",
-    doc="jdk.jar.disabledAlgorithms refuses RSA and DSA keys under 1024 bits.", passes="RSA 2048",
-    fails="RSA 512")
+    "sign-key-too-weak",
+    "signature",
+    Severity.ERROR,
+    "the signer key is one Java allows for JAR signatures",
+    doc="jdk.jar.disabledAlgorithms refuses RSA and DSA keys under 1024 bits.",
+    passes="RSA 2048",
+    fails="RSA 512",
+)
 SIGN_ALGORITHM_REFUSED = declare(
-    "sign-algorithm-refused", "signature", Severity.ERROR, "every certificate of the chain uses algorithms Java "
-    "allows",
+    "sign-algorithm-refused",
+    "signature",
+    Severity.ERROR,
+    "every certificate of the chain uses algorithms Java allows",
     doc="jdk.certpath.disabledAlgorithms refuses MD2 and MD5 certificate signatures and small keys anywhere in the "
-        "chain.", passes="SHA-256 certificate signatures", fails="an intermediate signed with MD5")
+    "chain.",
+    passes="SHA-256 certificate signatures",
+    fails="an intermediate signed with MD5",
+)
 SIGN_NO_TIMESTAMP = declare(
-    "sign-no-timestamp", "signature", Severity.WARNING, "the signature is timestamped",
+    "sign-no-timestamp",
+    "signature",
+    Severity.WARNING,
+    "the signature is timestamped",
     doc="`sign` without --tsa writes a signature Tableau will not load; it is allowed for tests and warned about.",
-    passes="sign --tsa URL", fails="sign without --tsa")
+    passes="sign --tsa URL",
+    fails="sign without --tsa",
+)
 SIGN_SELF_SIGNED = declare(
-    "sign-self-signed", "signature", Severity.WARNING, "the signer certificate is issued by a CA",
+    "sign-self-signed",
+    "signature",
+    Severity.WARNING,
+    "the signer certificate is issued by a CA",
     doc="Tableau loads a connector signed with a self-signed certificate only where that certificate is trusted.",
-    passes="a certificate from a public code-signing CA", fails="a certificate made with keytool -genkeypair")
+    passes="a certificate from a public code-signing CA",
+    fails="a certificate made with keytool -genkeypair",
+)
 
 
 @dataclass
@@ -120,11 +151,16 @@ def certificate_problems(signer: Signer, when: dt.datetime) -> list[Finding]:
     if key:
         problems.append(error(SIGN_KEY_TOO_WEAK, f"the signer certificate {describe(leaf)} has {key}"))
     for cert in signer.chain:
-        algorithm = (signature_hash_problem(cert, when) if not is_self_signed(cert) else None) or \
-            certificate_key_problem(cert)
+        algorithm = (
+            signature_hash_problem(cert, when) if not is_self_signed(cert) else None
+        ) or certificate_key_problem(cert)
         if algorithm:
-            problems.append(error(SIGN_ALGORITHM_REFUSED, f"the certificate {describe(cert)} uses an algorithm Java "
-                                  f"refuses: {algorithm}"))
+            problems.append(
+                error(
+                    SIGN_ALGORITHM_REFUSED,
+                    f"the certificate {describe(cert)} uses an algorithm Java refuses: {algorithm}",
+                )
+            )
     return problems
 
 
@@ -134,8 +170,16 @@ def read_entries(data: bytes, source: str) -> list[JarEntry]:
     return [JarEntry(e.name, e.data, e.date_time, e.method) for e in parse_archive(data, source).entries]
 
 
-def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, check_certificate: bool = True,
-             now: dt.datetime | None = None, source: str = "the archive") -> Signed:
+def sign_jar(
+    data: bytes,
+    signer: Signer,
+    alias: str,
+    tsa_url: str | None,
+    *,
+    check_certificate: bool = True,
+    now: dt.datetime | None = None,
+    source: str = "the archive",
+) -> Signed:
     """Sign the archive in ``data`` (named ``source`` in messages) as :func:`sign_entries` does."""
     when = now or dt.datetime.now(dt.timezone.utc)
     if check_certificate:
@@ -146,8 +190,10 @@ def sign_jar(data: bytes, signer: Signer, alias: str, tsa_url: str | None, *, ch
 def _refuse_unusable(signer: Signer, when: dt.datetime) -> None:
     problems = certificate_problems(signer, when)
     if problems:
-        raise PackagerError(f"will not sign: {problems[0].message}; Tableau would refuse the connector",
-                            hint="sign with a valid code-signing certificate")
+        raise PackagerError(
+            f"will not sign: {problems[0].message}; Tableau would refuse the connector",
+            hint="sign with a valid code-signing certificate",
+        )
 
 
 def _check_unsigned(entries: list[JarEntry]) -> list[Finding]:
@@ -156,20 +202,32 @@ def _check_unsigned(entries: list[JarEntry]) -> list[Finding]:
     size = sum(len(e.data) for e in entries)
     if len(entries) > MAX_ENTRIES or size > MAX_UNPACKED_BYTES:
         rule = ZIP_TOO_MANY_ENTRIES if len(entries) > MAX_ENTRIES else ZIP_UNPACKED_TOO_LARGE
-        raise ArchiveError(f"the archive would hold {len(entries)} entries of {size:,} bytes, more than the "
-                           f"{MAX_ENTRIES} entries or {MAX_UNPACKED_BYTES // 2**20} MB a .taco reader takes", rule)
+        raise ArchiveError(
+            f"the archive would hold {len(entries)} entries of {size:,} bytes, more than the "
+            f"{MAX_ENTRIES} entries or {MAX_UNPACKED_BYTES // 2**20} MB a .taco reader takes",
+            rule,
+        )
     unsafe = [f"{quoted(e.name)} {problem}" for e in entries if (problem := name_problem(e.name))]
     if unsafe:
         raise ArchiveError("the archive has unsafe entry names: " + "; ".join(unsafe), ZIP_NAME_UNSAFE)
     signatures = [e.name for e in entries if is_signature_related(e.name) and e.name not in (JAR_DIR, JAR_MANIFEST)]
     if signatures:
-        raise PackagerError(f"the archive is already signed ({', '.join(quoted(n) for n in signatures)})",
-                            hint="sign the unsigned .taco that `package` wrote")
+        raise PackagerError(
+            f"the archive is already signed ({', '.join(quoted(n) for n in signatures)})",
+            hint="sign the unsigned .taco that `package` wrote",
+        )
     return case_warnings([e.name for e in entries])
 
 
-def sign_entries(entries: list[JarEntry], signer: Signer, alias: str, tsa_url: str | None, *,
-                 check_certificate: bool = True, now: dt.datetime | None = None) -> Signed:
+def sign_entries(
+    entries: list[JarEntry],
+    signer: Signer,
+    alias: str,
+    tsa_url: str | None,
+    *,
+    check_certificate: bool = True,
+    now: dt.datetime | None = None,
+) -> Signed:
     """Sign an archive's ``entries`` (in archive order, ``META-INF/MANIFEST.MF`` among them or not) as ``alias``;
     timestamped by ``tsa_url`` unless it is None. The result's entries are the archive to zip.
 
@@ -186,32 +244,49 @@ def sign_entries(entries: list[JarEntry], signer: Signer, alias: str, tsa_url: s
     if not base:
         raise PackagerError(f"--alias {alias!r} gives no usable signature file name")
     old_manifest = next((e for e in entries if e.name == JAR_MANIFEST), None)
-    manifest = signed_manifest(_manifest_sections(old_manifest),
-                               [(e.name, e.data) for e in entries if not e.is_dir and not is_signature_related(e.name)])
+    manifest = signed_manifest(
+        _manifest_sections(old_manifest),
+        [(e.name, e.data) for e in entries if not e.is_dir and not is_signature_related(e.name)],
+    )
     sf = signature_file(manifest, CREATED_BY)
     attributes, signature = sign_content(sf, signer, when)
     info = signer_info(signer, attributes, signature)
     try:
         verify_signer_info(info, sf, signer.chain[0], "data", when)
     except SignatureProblem:
-        raise PackagerError(f"the certificate {describe(signer.chain[0])} does not belong to the signing key",
-                            hint="the certificate chain must start with the key's own certificate") from None
+        raise PackagerError(
+            f"the certificate {describe(signer.chain[0])} does not belong to the signing key",
+            hint="the certificate chain must start with the key's own certificate",
+        ) from None
     token = request_timestamp(tsa_url, signature) if tsa_url else None
     block = signature_block(signer, info, token)
 
     if token is None:
-        warnings.append(warning(SIGN_NO_TIMESTAMP, "the signature has no timestamp: Tableau will not load this "
-                                "connector", hint="sign again with --tsa URL (a timestamp authority)"))
+        warnings.append(
+            warning(
+                SIGN_NO_TIMESTAMP,
+                "the signature has no timestamp: Tableau will not load this connector",
+                hint="sign again with --tsa URL (a timestamp authority)",
+            )
+        )
     if is_self_signed(signer.chain[0]):
-        warnings.append(warning(SIGN_SELF_SIGNED, f"the signer certificate {describe(signer.chain[0])} is "
-                                "self-signed: Tableau loads the connector only where that certificate is trusted",
-                                hint="sign with a code-signing certificate from a CA for connectors you distribute"))
+        warnings.append(
+            warning(
+                SIGN_SELF_SIGNED,
+                f"the signer certificate {describe(signer.chain[0])} is "
+                "self-signed: Tableau loads the connector only where that certificate is trusted",
+                hint="sign with a code-signing certificate from a CA for connectors you distribute",
+            )
+        )
     signed_at = old_manifest.date_time if old_manifest else entries[0].date_time if entries else DEFAULT_TIMESTAMP
     dir_first = bool(entries) and entries[0].name == JAR_DIR
-    added = [JarEntry(JAR_MANIFEST, manifest.data, signed_at), JarEntry(f"META-INF/{base}.SF", sf, signed_at),
-             JarEntry(f"META-INF/{base}.{signer.key_type}", block, signed_at)]
-    rest = [e for e in entries[1 if dir_first else 0:] if e.name != JAR_MANIFEST]
-    return Signed([*entries[:1 if dir_first else 0], *added, *rest], base, warnings)
+    added = [
+        JarEntry(JAR_MANIFEST, manifest.data, signed_at),
+        JarEntry(f"META-INF/{base}.SF", sf, signed_at),
+        JarEntry(f"META-INF/{base}.{signer.key_type}", block, signed_at),
+    ]
+    rest = [e for e in entries[1 if dir_first else 0 :] if e.name != JAR_MANIFEST]
+    return Signed([*entries[: 1 if dir_first else 0], *added, *rest], base, warnings)
 
 
 def _manifest_sections(old: JarEntry | None) -> list[Section]:

@@ -65,18 +65,21 @@ class SoftwareSigner:
 def usable_key(key: object, source: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
     if isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         return key
-    raise PackagerError(f"the key in {source} is {type(key).__name__.lstrip('_')}; only RSA and EC keys can sign "
-                        "a .taco")
+    raise PackagerError(
+        f"the key in {source} is {type(key).__name__.lstrip('_')}; only RSA and EC keys can sign a .taco"
+    )
 
 
-def matching_chain(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, certs: list[x509.Certificate],
-                    source: str) -> list[x509.Certificate]:
-    wanted = key.public_key().public_bytes(serialization.Encoding.DER,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+def matching_chain(
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, certs: list[x509.Certificate], source: str
+) -> list[x509.Certificate]:
+    wanted = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     leaf = next((c for c in certs if public_key_bytes(c) == wanted), None)
     if leaf is None:
-        raise PackagerError(f"no certificate in {source} belongs to the private key",
-                            hint="the certificate chain must start with the certificate issued for this key")
+        raise PackagerError(
+            f"no certificate in {source} belongs to the private key",
+            hint="the certificate chain must start with the certificate issued for this key",
+        )
     return order_chain(leaf, certs)
 
 
@@ -105,15 +108,15 @@ def from_pem(key_path: Path, chain_path: Path, keypass: str | None) -> SoftwareS
     except TypeError:
         if password is None:
             raise CannotRun(f"{shown_key} is encrypted", hint="give its password with --keypass") from None
-        raise CannotRun(f"{shown_key} is not encrypted, but --keypass was given", hint="leave out --keypass") \
-            from None
+        raise CannotRun(f"{shown_key} is not encrypted, but --keypass was given", hint="leave out --keypass") from None
     except ValueError:
         raise CannotRun(f"cannot read {shown_key}: not a PEM/DER key, or the password is wrong") from None
     except UnsupportedAlgorithm:
         raise CannotRun(f"cannot read {shown_key}: its kind of key or encryption is not supported") from None
     key = usable_key(loaded, shown_key)
-    return SoftwareSigner(key, matching_chain(key, read_certificates(chain_path), where("the certificate chain",
-                                                                                         chain_path)))
+    return SoftwareSigner(
+        key, matching_chain(key, read_certificates(chain_path), where("the certificate chain", chain_path))
+    )
 
 
 def read_certificates(path: Path) -> list[x509.Certificate]:

@@ -39,12 +39,16 @@ CONTENT_TYPE_QUERY = "application/timestamp-query"
 CONTENT_TYPE_REPLY = "application/timestamp-reply"
 
 TIMESTAMP_INVALID = declare(
-    "timestamp-invalid", "signature", Severity.ERROR, "the timestamp token is valid and stamps this signature",
+    "timestamp-invalid",
+    "signature",
+    Severity.ERROR,
+    "the timestamp token is valid and stamps this signature",
     doc="An RFC 3161 token: SignedData holding TSTInfo, one signer whose certificate is for time stamping, a "
-        "signature that verifies, algorithms Java allows at the token's time, and a message imprint equal to the "
-        "digest of this signature's value. The message says which part fails.",
+    "signature that verifies, algorithms Java allows at the token's time, and a message imprint equal to the "
+    "digest of this signature's value. The message says which part fails.",
     passes="a token from the timestamp authority `sign --tsa` asked",
-    fails="a token copied from another signature")
+    fails="a token copied from another signature",
+)
 
 
 @dataclass
@@ -69,15 +73,23 @@ def request_timestamp(url: str, signature: bytes, deadline: float = DEADLINE_SEC
     if not url.lower().startswith(("http://", "https://")):
         raise PackagerError(f"--tsa {url!r} is not an http:// or https:// address")
     nonce = secrets.randbits(63)
-    request = tsp.TimeStampReq({
-        "version": "v1",
-        "message_imprint": tsp.MessageImprint({"hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
-                                               "hashed_message": hashlib.sha256(signature).digest()}),
-        "nonce": nonce,
-        "cert_req": True,
-    })
-    late = PackagerError(f"the timestamp authority {url} did not answer within {deadline:g} seconds",
-                         hint="check the --tsa address and the network, or sign later")
+    request = tsp.TimeStampReq(
+        {
+            "version": "v1",
+            "message_imprint": tsp.MessageImprint(
+                {
+                    "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+                    "hashed_message": hashlib.sha256(signature).digest(),
+                }
+            ),
+            "nonce": nonce,
+            "cert_req": True,
+        }
+    )
+    late = PackagerError(
+        f"the timestamp authority {url} did not answer within {deadline:g} seconds",
+        hint="check the --tsa address and the network, or sign later",
+    )
     with _Watchdog(deadline) as watchdog:
         try:
             body = watchdog.post(url, request.dump())
@@ -90,8 +102,10 @@ def request_timestamp(url: str, signature: bytes, deadline: float = DEADLINE_SEC
             if watchdog.expired:
                 raise late from None
             reason = getattr(exc, "reason", exc)
-            raise PackagerError(f"cannot reach the timestamp authority {url}: {reason}",
-                                hint="check the --tsa address and the network, or sign later") from None
+            raise PackagerError(
+                f"cannot reach the timestamp authority {url}: {reason}",
+                hint="check the --tsa address and the network, or sign later",
+            ) from None
         if watchdog.expired:
             raise late
     if len(body) > MAX_RESPONSE_BYTES:
@@ -136,6 +150,7 @@ class _Watchdog:
             with self._lock:
                 self._connections.append(connection)
             return connection
+
         return connect
 
     def post(self, url: str, data: bytes) -> bytes:
@@ -150,13 +165,21 @@ class _Watchdog:
 
         class Https(urllib.request.HTTPSHandler):
             def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-                return self.do_open(watchdog._watched(http.client.HTTPSConnection), req,
-                                    context=getattr(self, "_context", None))
+                return self.do_open(
+                    watchdog._watched(http.client.HTTPSConnection), req, context=getattr(self, "_context", None)
+                )
 
         opener = urllib.request.build_opener(Http(), Https())
-        http_request = urllib.request.Request(url, data=data, method="POST", headers={
-            "Content-Type": CONTENT_TYPE_QUERY, "Accept": CONTENT_TYPE_REPLY,
-            "User-Agent": f"connector-packager/{__version__}"})
+        http_request = urllib.request.Request(
+            url,
+            data=data,
+            method="POST",
+            headers={
+                "Content-Type": CONTENT_TYPE_QUERY,
+                "Accept": CONTENT_TYPE_REPLY,
+                "User-Agent": f"connector-packager/{__version__}",
+            },
+        )
         with opener.open(http_request, timeout=self.deadline) as response:
             body: bytes = response.read(MAX_RESPONSE_BYTES + 1)
         return body
@@ -168,8 +191,7 @@ def _token_from_response(body: bytes, url: str, nonce: int, signature: bytes) ->
         status = response["status"]["status"].native
         token = response["time_stamp_token"]
     except (ValueError, TypeError, KeyError) as exc:
-        raise PackagerError(f"the timestamp authority {url} did not answer with an RFC 3161 response ({exc})") \
-            from None
+        raise PackagerError(f"the timestamp authority {url} did not answer with an RFC 3161 response ({exc})") from None
     if status not in ("granted", "granted_with_mods"):
         text = response["status"]["status_string"].native or []
         raise PackagerError(f"the timestamp authority {url} refused: {status} {' '.join(text)}".rstrip())

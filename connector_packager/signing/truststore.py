@@ -38,16 +38,27 @@ from connector_packager.signing.key_files import (
 from connector_packager.signing.key_limits import check_pkcs12_key_sizes, pkcs12_cost_problem, refuse_costly
 
 SIGN_CHAIN_INCOMPLETE = declare(
-    "sign-chain-incomplete", "signature", Severity.WARNING, "the signature carries the chain up to a trusted root",
+    "sign-chain-incomplete",
+    "signature",
+    Severity.WARNING,
+    "the signature carries the chain up to a trusted root",
     doc="After signing, the chain the signature carries is compared with the default truststore: a chain that "
-        "stops at a certificate whose issuer is neither in it nor a trusted root lacks an intermediate, and "
-        "Tableau cannot build the path.", passes="--cert-chain leaf.pem intermediate.pem",
-    fails="--cert-chain leaf.pem (the intermediate left out)")
+    "stops at a certificate whose issuer is neither in it nor a trusted root lacks an intermediate, and "
+    "Tableau cannot build the path.",
+    passes="--cert-chain leaf.pem intermediate.pem",
+    fails="--cert-chain leaf.pem (the intermediate left out)",
+)
 SIGN_CHAIN_UNCHECKED = declare(
-    "sign-chain-unchecked", "signature", Severity.WARNING, "the default truststore can be read after signing",
+    "sign-chain-unchecked",
+    "signature",
+    Severity.WARNING,
+    "the default truststore can be read after signing",
     doc="The check for a missing intermediate needs the default truststore (a Java runtime's cacerts, else "
-        "certifi's roots); when it cannot be read the signature is written anyway and this says the check was "
-        "skipped.", passes="a readable cacerts", fails="JAVA_HOME naming a runtime whose cacerts is damaged")
+    "certifi's roots); when it cannot be read the signature is written anyway and this says the check was "
+    "skipped.",
+    passes="a readable cacerts",
+    fails="JAVA_HOME naming a runtime whose cacerts is damaged",
+)
 
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
 JCEKS_MAGIC = b"\xce\xce\xce\xce"
@@ -69,8 +80,9 @@ class TrustStore:
     source: str
 
 
-def java_cacerts(env: Mapping[str, str] | None = None,
-                 which: Callable[[str], str | None] = shutil.which) -> tuple[Path, str] | None:
+def java_cacerts(
+    env: Mapping[str, str] | None = None, which: Callable[[str], str | None] = shutil.which
+) -> tuple[Path, str] | None:
     """The ``cacerts`` of the Java runtime at ``JAVA_HOME``, else of the ``java`` on PATH (links resolved), with
     how it was found; None when there is none."""
     env = os.environ if env is None else env
@@ -95,8 +107,9 @@ def bundled_roots() -> Path:
     return Path(certifi.where())
 
 
-def default_truststore(env: Mapping[str, str] | None = None,
-                       which: Callable[[str], str | None] = shutil.which) -> TrustStore:
+def default_truststore(
+    env: Mapping[str, str] | None = None, which: Callable[[str], str | None] = shutil.which
+) -> TrustStore:
     """The roots Tableau's Java runtime trusts when a Java runtime is found here, else the bundled public roots."""
     found = java_cacerts(env, which)
     if found is not None:
@@ -105,8 +118,10 @@ def default_truststore(env: Mapping[str, str] | None = None,
     import certifi
 
     path = bundled_roots()
-    return TrustStore(load_truststore(path), f"{path} (the public roots bundled with certifi {certifi.__version__}; "
-                                             "no Java runtime found)")
+    return TrustStore(
+        load_truststore(path),
+        f"{path} (the public roots bundled with certifi {certifi.__version__}; no Java runtime found)",
+    )
 
 
 def named_truststore(path: Path | None, password: str | None = None) -> TrustStore:
@@ -124,16 +139,23 @@ def chain_gap(chain: list[x509.Certificate], trust: TrustStore) -> Finding | Non
     lacking = missing_issuer(chain)
     if lacking is None or any(issued_by(chain[-1], root) for root in trust.certificates):
         return None
-    return warning(SIGN_CHAIN_INCOMPLETE, f"the certificate chain stops at {describe(chain[-1])}, issued by "
-                   f"{name_text(lacking)}, which is neither in the chain nor a trusted root ({trust.source}): "
-                   "if it is an intermediate CA, add its certificate to the chain, or Tableau cannot build the chain "
-                   "to a trusted root", hint="add the intermediate CA's certificate to --cert-chain")
+    return warning(
+        SIGN_CHAIN_INCOMPLETE,
+        f"the certificate chain stops at {describe(chain[-1])}, issued by "
+        f"{name_text(lacking)}, which is neither in the chain nor a trusted root ({trust.source}): "
+        "if it is an intermediate CA, add its certificate to the chain, or Tableau cannot build the chain "
+        "to a trusted root",
+        hint="add the intermediate CA's certificate to --cert-chain",
+    )
 
 
 def chain_unchecked(problem: PackagerError) -> Finding:
     """The warning when the default truststore cannot be read, so :func:`chain_gap` could not look."""
-    return warning(SIGN_CHAIN_UNCHECKED, f"the certificate chain was not checked for a missing intermediate: "
-                   f"{problem.message}", hint=problem.hint)
+    return warning(
+        SIGN_CHAIN_UNCHECKED,
+        f"the certificate chain was not checked for a missing intermediate: {problem.message}",
+        hint=problem.hint,
+    )
 
 
 def load_truststore(path: Path, password: str | None = None) -> list[x509.Certificate]:
@@ -154,9 +176,11 @@ def _parse(data: bytes, source: str, password: str | None) -> list[x509.Certific
     if data.startswith(JKS_MAGIC):
         return read_jks_certificates(data, password if password is not None else JAVA_DEFAULT_STOREPASS, source)
     if data.startswith(JCEKS_MAGIC):
-        raise CannotRun(f"{source} is a JCEKS keystore, which is not read",
-                        hint="convert it: keytool -importkeystore -srckeystore FILE -srcstoretype JCEKS "
-                             "-destkeystore FILE.p12 -deststoretype PKCS12")
+        raise CannotRun(
+            f"{source} is a JCEKS keystore, which is not read",
+            hint="convert it: keytool -importkeystore -srckeystore FILE -srcstoretype JCEKS "
+            "-destkeystore FILE.p12 -deststoretype PKCS12",
+        )
     if b"-----BEGIN CERTIFICATE-----" in data:
         check_certificate_count(pem_certificate_count(data), MAX_TRUSTSTORE_CERTIFICATES, source)
         certs = []
@@ -187,8 +211,10 @@ def _pkcs12_certificates(data: bytes, source: str, password: str | None) -> list
             continue
         certs = [store.cert.certificate] if store.cert else []
         return certs + [c.certificate for c in store.additional_certs]
-    raise CannotRun(f"{source} is neither PEM, DER nor a PKCS#12 file this password opens",
-                        hint="pass --truststore-pass for a password-protected PKCS#12 truststore")
+    raise CannotRun(
+        f"{source} is neither PEM, DER nor a PKCS#12 file this password opens",
+        hint="pass --truststore-pass for a password-protected PKCS#12 truststore",
+    )
 
 
 def read_jks_certificates(data: bytes, password: str, source: str) -> list[x509.Certificate]:
@@ -200,9 +226,11 @@ def read_jks_certificates(data: bytes, password: str, source: str) -> list[x509.
     except (struct.error, IndexError, UnicodeDecodeError, ValueError):
         raise CannotRun(f"{source} looks like a Java keystore but cannot be read") from None
     expected = hashlib.sha1(password.encode("utf-16-be") + _JKS_HASH_SALT + data[:end]).digest()
-    if data[end:end + 20] != expected:
-        raise CannotRun(f"{source} (a Java keystore) fails its integrity check",
-                            hint="the store password is wrong (pass --truststore-pass) or the file was changed")
+    if data[end : end + 20] != expected:
+        raise CannotRun(
+            f"{source} (a Java keystore) fails its integrity check",
+            hint="the store password is wrong (pass --truststore-pass) or the file was changed",
+        )
     return certs
 
 
@@ -219,7 +247,7 @@ def _jks_entries(data: bytes) -> tuple[list[x509.Certificate], int]:
         pos += 2 + length
         if pos > len(data):
             raise ValueError("truncated")
-        return data[pos - length:pos].decode("utf-8")
+        return data[pos - length : pos].decode("utf-8")
 
     def blob() -> bytes:
         nonlocal pos
@@ -227,7 +255,7 @@ def _jks_entries(data: bytes) -> tuple[list[x509.Certificate], int]:
         pos += 4 + length
         if pos > len(data):
             raise ValueError("truncated")
-        return data[pos - length:pos]
+        return data[pos - length : pos]
 
     def certificate() -> bytes:
         if version == 2:

@@ -14,13 +14,23 @@ DOCUMENTED_SIZE = (70, 70)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 ICON_BASE64 = declare(
-    "icon-base64", "trex", Severity.ERROR, "the icon is base64 (standard alphabet, '=' padding)",
+    "icon-base64",
+    "trex",
+    Severity.ERROR,
+    "the icon is base64 (standard alphabet, '=' padding)",
     doc="Whitespace inside is ignored; other characters or wrong padding are refused (spec I1).",
-    passes="<icon>iVBORw0KGgo...</icon>", fails="<icon>not base64!</icon>")
+    passes="<icon>iVBORw0KGgo...</icon>",
+    fails="<icon>not base64!</icon>",
+)
 ICON_PNG = declare(
-    "icon-png", "trex", Severity.ERROR, "the icon decodes to a PNG image",
+    "icon-png",
+    "trex",
+    Severity.ERROR,
+    "the icon decodes to a PNG image",
     doc="Tableau shows PNG icons only; SVG, ICO, GIF and JPEG are refused (spec I3).",
-    passes="base64 of a PNG", fails="base64 of a GIF")
+    passes="base64 of a PNG",
+    fails="base64 of a GIF",
+)
 
 
 @dataclass(frozen=True)
